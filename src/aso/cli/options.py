@@ -1,0 +1,30 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+ModelOption = typer.Option(
+    None,
+    "--model",
+    "-m",
+    help="Model name: smollm2 (default, embedded), hf:DIR, gguf:FILE, openai:URL#MODEL.",
+)
+SeedOption = typer.Option(0, "--seed", help="Random seed (recorded in the run directory).")
+OutputOption = typer.Option(
+    None, "--output", "-o", help="Run directory to create (default: runs/<command>-<time>)."
+)
+ResumeOption = typer.Option(
+    None, "--resume", help="Continue an interrupted run directory; finished items are kept."
+)
+
+
+def existing_file(path: Path, what: str) -> Path:
+    """Return `path` if it is a file, else raise a one-line ConfigError naming it."""
+    from aso.errors import ConfigError
+
+    if not path.is_file():
+        raise ConfigError(f"{what} not found: {path}")
+    return path

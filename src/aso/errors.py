@@ -1,0 +1,26 @@
+"""Named outcomes. `AsoError` and its subclasses are *user* errors: the CLI prints their message as one
+line and exits non-zero, with no traceback. Anything else is a bug and keeps its traceback."""
+
+from __future__ import annotations
+
+
+class AsoError(Exception):
+    """A user-facing error: bad input, a missing file, an unreachable endpoint. One line, no traceback."""
+
+    exit_code = 2
+
+
+class ConfigError(AsoError):
+    """A configuration or spec file is malformed; the message names the file and the field."""
+
+
+class ModelNotFoundError(AsoError):
+    """A model name does not resolve (unknown scheme, missing file, embedded model not installed)."""
+
+
+class EndpointError(AsoError):
+    """An OpenAI-compatible endpoint is unreachable or answered with an error."""
+
+
+class RunStateError(AsoError):
+    """A run directory cannot be resumed (missing, or its config no longer matches)."""

@@ -1,0 +1,134 @@
+"""Any OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Ollama `/v1`, `aso serve`).
+
+Uses the official `openai` client with its retries and timeouts, plus a client-side rate limit. Servers
+that ignore `n` (Ollama, llama.cpp) are asked again until `n` completions are in hand. This backend
+samples only: it has no next-token scoring, so PoE decoding falls back to prompt-level priors with it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+
+import openai
+
+from aso.errors import EndpointError
+from aso.models.base import Completion, ModelInfo, Prompt, SamplingParams
+from aso.models.names import ModelRef, model_identity
+
+
+class RateLimiter:
+    """At most `rate` calls per second across threads (a simple spacing limiter); rate <= 0 disables it."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next call is allowed."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+class OpenAIModel:
+    """A model served behind an OpenAI-compatible HTTP API."""
+
+    def __init__(
+        self,
+        ref: ModelRef,
+        timeout: float = 120.0,
+        max_retries: int = 3,
+        requests_per_second: float = 0.0,
+        api_key: str | None = None,
+    ) -> None:
+        self.ref = ref
+        self.info = ModelInfo(
+            name=ref.name,
+            backend="openai",
+            location=ref.location,
+            identity=model_identity(ref),
+            details={"model": ref.model_id},
+        )
+        self.client = openai.OpenAI(
+            base_url=ref.location,
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        self.limiter = RateLimiter(requests_per_second)
+
+    def sample(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[list[Completion]]:
+        """For each prompt, `params.n` completions (chat prompts use /chat/completions)."""
+        results = []
+        for i, prompt in enumerate(prompts):
+            seed = None if params.seed is None else params.seed + i
+            got: list[Completion] = []
+            while len(got) < params.n:
+                got.extend(self._call(prompt, params, params.n - len(got), seed))
+                seed = None if seed is None else seed + 1000
+            results.append(got[: params.n])
+        return results
+
+    def _call(self, prompt: Prompt, params: SamplingParams, n: int, seed: int | None) -> list[Completion]:
+        common = dict(
+            model=self.ref.model_id,
+            n=n,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
+            stop=list(params.stop) or None,
+            seed=seed,
+        )
+        self.limiter.wait()
+        try:
+            if isinstance(prompt, str):
+                resp = self.client.completions.create(
+                    prompt=prompt, logprobs=1 if params.logprobs else None, **common
+                )
+                return [self._from_text_choice(c) for c in resp.choices]
+            resp = self.client.chat.completions.create(
+                messages=prompt, logprobs=params.logprobs or None, **common
+            )
+            return [self._from_chat_choice(c) for c in resp.choices]
+        except openai.APIConnectionError as exc:
+            raise EndpointError(
+                f"cannot reach endpoint {self.ref.location}: {exc.__class__.__name__}"
+            ) from exc
+        except openai.APIStatusError as exc:
+            body = exc.body.get("detail", exc.body) if isinstance(exc.body, dict) else exc.message
+            detail = str(body).splitlines()[0][:200]
+            raise EndpointError(f"endpoint {self.ref.location} answered {exc.status_code}: {detail}") from exc
+
+    @staticmethod
+    def _from_text_choice(choice) -> Completion:
+        lp = getattr(choice, "logprobs", None)
+        tokens = list(lp.tokens) if lp and lp.tokens else None
+        logprobs = [float(x) for x in lp.token_logprobs] if lp and lp.token_logprobs else None
+        return Completion(
+            text=choice.text or "",
+            finish_reason=choice.finish_reason or "stop",
+            tokens=tokens,
+            logprobs=logprobs,
+            n_tokens=len(tokens or []),
+        )
+
+    @staticmethod
+    def _from_chat_choice(choice) -> Completion:
+        lp = getattr(choice, "logprobs", None)
+        content = lp.content if lp and lp.content else None
+        return Completion(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason or "stop",
+            tokens=[t.token for t in content] if content else None,
+            logprobs=[float(t.logprob) for t in content] if content else None,
+            n_tokens=len(content or []),
+        )
