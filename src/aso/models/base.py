@@ -26,7 +26,7 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     """Strings that end a completion (not included in its text)."""
     seed: int | None = None
-    """Seed for reproducible sampling; None draws one."""
+    """Seed: the same call (same prompts, same n) gives the same samples; None draws one."""
     logprobs: bool = False
     """Return per-token log-probabilities where the backend has them."""
 
