@@ -14,7 +14,7 @@ ModelOption = typer.Option(
 )
 SeedOption = typer.Option(0, "--seed", help="Random seed (recorded in the run directory).")
 OutputOption = typer.Option(
-    None, "--output", "-o", help="Run directory to create (default: runs/<command>-<time>)."
+    None, "--output", "-o", help="Run directory to create (default: runs/COMMAND-TIME-ID)."
 )
 ResumeOption = typer.Option(
     None, "--resume", help="Continue an interrupted run directory; finished items are kept."

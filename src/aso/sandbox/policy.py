@@ -1,0 +1,65 @@
+"""What a sandbox lets a run see and reach (as opposed to how much it may use: `SandboxLimits`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from aso.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """Isolation choices for a `Sandbox`. The defaults are the strictest the machine allows."""
+
+    python: str | None = None
+    """Interpreter for `run_python` and for `python`/`python3` on the sandbox PATH. None: the
+    interpreter running aso (`sys.executable`, so the venv's site-packages are importable), made
+    reachable for the sandbox uid when a private ancestor (e.g. /root, mode 0700) hides it.
+    "/usr/bin/python3" starts faster (no site-packages) when only the standard library is needed."""
+    readonly_paths: tuple[str, ...] = ()
+    """Extra paths the command must be able to read. Everything is already visible read-only; listing
+    a path matters only when a private ancestor directory hides it from the sandbox uid, in which case
+    that ancestor is replaced (inside the sandbox only) by an empty tmpfs holding just these paths."""
+    network: bool = False
+    """Allow network access (no network namespace). Off by default."""
+    hide_home: bool = True
+    """Cover the caller's home directory with an empty tmpfs inside the sandbox (SSH keys, cloud
+    credentials, tokens); `readonly_paths` and the interpreter's prefixes under it are put back."""
+    namespaces: bool = True
+    """Use Linux namespaces where available. False keeps only rlimits, the scrubbed environment and
+    process-tree killing (for comparison and for kernels that forbid namespaces)."""
+
+    def __post_init__(self) -> None:
+        if self.python is not None and not os.path.isfile(self.python):
+            raise ConfigError(f"SandboxPolicy.python: no such interpreter {self.python!r}")
+        for path in self.readonly_paths:
+            if not os.path.isabs(path):
+                raise ConfigError(f"SandboxPolicy.readonly_paths: {path!r} is not an absolute path")
+
+
+def fallback_python(python: str | None) -> str | None:
+    """For the default interpreter only: a world-executable Python of the same major.minor version
+    (Debian's /usr/bin/python3) to run when the default is out of reach of the sandbox uid."""
+    if python is not None:
+        return None
+    candidate = "/usr/bin/python3"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    real = os.path.realpath(candidate)
+    if os.path.basename(real) == version and real != os.path.realpath(sys.executable):
+        return candidate
+    return None
+
+
+def interpreter_paths(python: str | None) -> tuple[str, tuple[str, ...]]:
+    """The interpreter to run (absolute path) and the install prefixes it needs to read.
+
+    For the running interpreter these are `sys.prefix` and `sys.base_prefix` (a venv and the Python it
+    was made from); for another one, the directory above its `bin/`, before and after symlinks.
+    """
+    if python is None:
+        return sys.executable, tuple(dict.fromkeys((sys.prefix, sys.base_prefix)))
+    path = os.path.abspath(python)
+    prefixes = (os.path.dirname(os.path.dirname(p)) for p in (path, os.path.realpath(path)))
+    return path, tuple(dict.fromkeys(p for p in prefixes if p != "/"))
