@@ -25,8 +25,14 @@ COMMAND_MODULES = [
     "aso.cli.generate",
     "aso.cli.serve",
     "aso.cli.models",
+    "aso.cli.sandbox",
     "aso.cli.bitdelta",
     "aso.cli.registry",
+    "aso.cli.synth",
+    "aso.cli.dataset",
+    "aso.cli.optimize",
+    "aso.cli.eval",
+    "aso.cli.demo",
 ]
 
 

@@ -1,0 +1,10 @@
+(set-logic LIA)
+(synth-fun absdiff ((x Int) (y Int)) Int
+  ((Start Int) (B Bool))
+  ((Start Int (x y 0 1 (+ Start Start) (- Start Start) (ite B Start Start)))
+   (B Bool ((and B B) (or B B) (not B) (<= Start Start) (= Start Start) (>= Start Start)))))
+(declare-var x Int)
+(declare-var y Int)
+(constraint (>= (absdiff x y) 0))
+(constraint (or (= (absdiff x y) (- x y)) (= (absdiff x y) (- y x))))
+(check-synth)

@@ -1,0 +1,13 @@
+(set-logic LIA)
+(synth-fun clamp ((x Int) (lo Int) (hi Int)) Int
+  ((Start Int) (B Bool))
+  ((Start Int (x lo hi (ite B Start Start)))
+   (B Bool ((<= Start Start) (< Start Start)))))
+(declare-var x Int)
+(declare-var lo Int)
+(declare-var hi Int)
+(assume (<= lo hi))
+(constraint (<= lo (clamp x lo hi)))
+(constraint (<= (clamp x lo hi) hi))
+(constraint (=> (and (<= lo x) (<= x hi)) (= (clamp x lo hi) x)))
+(check-synth)

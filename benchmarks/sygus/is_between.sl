@@ -1,0 +1,10 @@
+(set-logic LIA)
+(synth-fun between ((x Int) (lo Int) (hi Int)) Bool
+  ((B Bool) (I Int))
+  ((B Bool ((<= I I) (< I I) (and B B) (or B B) (not B)))
+   (I Int (x lo hi))))
+(declare-var x Int)
+(declare-var lo Int)
+(declare-var hi Int)
+(constraint (= (between x lo hi) (and (<= lo x) (<= x hi))))
+(check-synth)

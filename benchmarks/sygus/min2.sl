@@ -1,0 +1,11 @@
+(set-logic LIA)
+(synth-fun min2 ((x Int) (y Int)) Int
+  ((Start Int) (B Bool))
+  ((Start Int (x y 0 1 (+ Start Start) (- Start Start) (ite B Start Start)))
+   (B Bool ((and B B) (or B B) (not B) (<= Start Start) (= Start Start) (>= Start Start)))))
+(declare-var x Int)
+(declare-var y Int)
+(constraint (<= (min2 x y) x))
+(constraint (<= (min2 x y) y))
+(constraint (or (= x (min2 x y)) (= y (min2 x y))))
+(check-synth)

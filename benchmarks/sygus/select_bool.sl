@@ -1,0 +1,11 @@
+(set-logic LIA)
+(synth-fun sel ((b Bool) (x Int) (y Int)) Int
+  ((Start Int) (C Bool))
+  ((Start Int (x y 0 (+ Start Start) (ite C Start Start)))
+   (C Bool (b (not C) (<= Start Start)))))
+(declare-var b Bool)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (=> b (= (sel b x y) (+ x y))))
+(constraint (=> (not b) (= (sel b x y) x)))
+(check-synth)

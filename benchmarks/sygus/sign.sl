@@ -1,0 +1,10 @@
+(set-logic LIA)
+(synth-fun sgn ((x Int)) Int
+  ((Start Int) (B Bool))
+  ((Start Int (x 0 1 (- 0 1) (ite B Start Start)))
+   (B Bool ((<= Start Start) (< Start Start) (= Start Start)))))
+(declare-var x Int)
+(constraint (=> (> x 0) (= (sgn x) 1)))
+(constraint (=> (= x 0) (= (sgn x) 0)))
+(constraint (=> (< x 0) (= (sgn x) (- 1))))
+(check-synth)

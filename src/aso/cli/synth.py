@@ -1,0 +1,133 @@
+"""`aso synth run | sygus`: the synthesis engine. Other modules add commands to `synth_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from aso.cli.options import OutputOption, SeedOption, existing_file
+
+synth_app = typer.Typer(
+    help="Synthesize ESSO hole specs and SyGuS LIA problems (enumeration + Z3 CEGIS).\n\n"
+         "Example: aso synth run K_hole.yaml K_hole.synth.json --ref K_ref.yaml",
+    no_args_is_help=True,
+)
+
+
+def _hints_from_file(path: Path, spec) -> dict[str, list[str]]:  # noqa: ANN001
+    import sys
+
+    from aso.synth.hashing import model_hash, synth_hash
+    from aso.synth.hints.hintfile import load_hint_file
+
+    doc = load_hint_file(existing_file(path, "hint file"))
+    if doc.synth_hash != synth_hash(spec) or doc.model_hash != model_hash(spec.kernel):
+        print(f"aso: warning: {path} was written for a different kernel or hole file (hash mismatch); "
+              "its hints are still checked", file=sys.stderr)
+    unknown = set(doc.holes) - {h.hole_id for h in spec.holes}
+    if unknown:
+        print(f"aso: warning: {path}: hints for unknown holes ignored: {sorted(unknown)}", file=sys.stderr)
+    ranked = sorted(doc.holes.items(), key=lambda kv: kv[1].rank)
+    return {hid: [h.term] for hid, h in ranked}
+
+
+def _print_result(result) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("hole", "status", "cost", "rounds", "programs", "seconds", "ref")
+    for h in result.holes:
+        ref = "-" if h.reference is None else ("equivalent" if h.reference.get("equivalent") else "no")
+        table.add_row(h.hole_id, h.status.value, str(h.cost if h.cost is not None else "-"),
+                      str(h.cegis_rounds), str(h.programs_enumerated), f"{h.seconds:.2f}", ref)
+    console = Console()
+    console.print(table)
+    for h in result.holes:
+        console.print(f"{h.hole_id} = {h.solution or '-'}", highlight=False, soft_wrap=True, markup=False)
+        if h.trivial_solutions:
+            console.print(f"  the constraints admit trivial fillings: {', '.join(h.trivial_solutions)}",
+                          highlight=False, soft_wrap=True, markup=False)
+        if h.reason:
+            console.print(f"  {h.reason}", highlight=False, soft_wrap=True, markup=False)
+        for hint in h.hints:
+            console.print(f"  hint {hint.term}: {hint.status.value} {hint.detail}", highlight=False,
+                          markup=False, soft_wrap=True)
+
+
+@synth_app.command("run")
+def run(
+    spec_yaml: Path = typer.Argument(..., help="Kernel with holes (esso-ir/v1 YAML)."),
+    spec_json: Path = typer.Argument(..., help="Hole file (synth_version 1.1 JSON)."),
+    hints: Path | None = typer.Option(None, "--hints", help="esso-llm-hints/v1 file: terms checked first."),
+    hint_only: bool = typer.Option(False, "--hint-only", help="Only verify the hints; do not enumerate."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.5, help="Seconds for the whole spec."),
+    ref: Path | None = typer.Option(None, "--ref", help="Reference kernel: require equivalence with it."),
+    auto_ref: bool = typer.Option(False, "--auto-ref", help="Use <prefix>_ref.yaml beside the spec, if any."),
+    seed: int = SeedOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """Fill the holes of a kernel; writes result.json and the filled kernel YAML to a run directory.
+
+    Example: aso synth run K_hole.yaml K_hole.synth.json --ref K_ref.yaml --timeout 30
+    """
+    from aso.runs import Run
+    from aso.synth import load_hole_spec, load_kernel
+    from aso.synth.synthesizer import synthesize
+
+    spec = load_hole_spec(spec_yaml, spec_json)
+    if ref is None and auto_ref:
+        from aso.synth import find_ref_kernel
+
+        ref = find_ref_kernel(spec_yaml)
+    ref_kernel = load_kernel(existing_file(ref, "reference kernel")) if ref else None
+    hint_terms = _hints_from_file(hints, spec) if hints else {}
+    config = {"spec": str(spec_yaml), "synth": str(spec_json), "hints": str(hints) if hints else None,
+              "hint_only": hint_only, "timeout": timeout, "ref": str(ref) if ref else None}
+    run_dir = Run.create("synth run", config, seed=seed, path=output)
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"synthesizing {len(spec.holes)} hole(s) of {spec.kernel.model_id}"):
+        result = synthesize(spec, hints=hint_terms, hint_only=hint_only, timeout=timeout, ref=ref_kernel,
+                            seed=seed)
+    run_dir.write_json("result.json", result.to_json())
+    run_dir.write_text(f"{spec.kernel.model_id}_filled.yaml", result.filled_kernel_yaml())
+    run_dir.finish(solved=result.solved, holes={h.hole_id: h.status.value for h in result.holes})
+    _print_result(result)
+    print(f"run directory: {run_dir.path}")
+    if not result.solved:
+        raise typer.Exit(1)
+
+
+@synth_app.command("sygus")
+def sygus(
+    path: Path = typer.Argument(..., help="SyGuS-IF v2 file (LIA, one synth-fun)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.5, help="Seconds."),
+    seed: int = SeedOption,
+) -> None:
+    """Solve a SyGuS problem; prints the solution as define-fun and the search statistics.
+
+    Example: aso synth sygus benchmarks/sygus/max2.sl --timeout 30
+    """
+    from aso.synth.sygus import load_sygus
+    from aso.synth.synthesizer import HoleStatus, synthesize_sygus
+
+    out = synthesize_sygus(load_sygus(path), timeout=timeout, seed=seed)
+    print(out.define_fun if out.define_fun else f"; {out.status.value} {out.reason}".rstrip())
+    if out.cegis is not None:
+        res = out.cegis
+        print(f"; rounds={res.rounds} programs={res.programs_enumerated} seconds={res.seconds:.3f}")
+    if out.status != HoleStatus.SOLVED:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `aso synth` sub-command group (and the hint commands when that module is present)."""
+    try:
+        from aso.cli.synth_hints import register_hint_commands
+    except ImportError:
+        register_hint_commands = None
+    if register_hint_commands is not None and not getattr(synth_app, "_hint_commands_added", False):
+        register_hint_commands(synth_app)
+        synth_app._hint_commands_added = True  # type: ignore[attr-defined]
+    app.add_typer(synth_app, name="synth")
