@@ -1,0 +1,46 @@
+"""Construct vocabularies: the shipped defaults (YAML beside the package) and a user's restriction list."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from aso.errors import ConfigError
+
+
+def load_builtin_vocabulary(language: str) -> dict[str, str]:
+    """The shipped `vocab/<language>.yaml`: construct name -> description, in file order."""
+    text = (
+        resources.files("aso.dataset")
+        .joinpath("vocab")
+        .joinpath(f"{language}.yaml")
+        .read_text(encoding="utf-8")
+    )
+    data = yaml.safe_load(text)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def restrict_vocabulary(available: list[str], path: Path) -> list[str]:
+    """Read a YAML list of construct names from `path`; each must be in `available` (else ConfigError)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: vocabulary file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
+    if isinstance(data, dict):
+        data = data.get("constructs")
+    if not isinstance(data, list) or not data:
+        raise ConfigError(
+            f"{path}: expected a non-empty YAML list of construct names (or a `constructs:` list)"
+        )
+    names = [str(x) for x in data]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigError(f"{path}: unknown constructs for this language: {', '.join(unknown)}")
+    if len(set(names)) < 3:
+        raise ConfigError(f"{path}: need at least 3 distinct constructs to build 2- and 3-subset cells")
+    return list(dict.fromkeys(names))
