@@ -1,0 +1,93 @@
+"""`aso eval humaneval`: pass@1 / pass@k on a HumanEval split, plain or with priors (prompt or PoE)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
+
+eval_app = typer.Typer(help="Evaluate on benchmarks.", no_args_is_help=True)
+
+
+@eval_app.command("humaneval")
+def humaneval(
+    split: str = typer.Option("heldout", "--split", help="heldout, train or all."),
+    priors: Path | None = typer.Option(None, "--priors", help="Priors file from `aso optimize`."),
+    poe: bool = typer.Option(False, "--poe", help="Apply the priors by Product-of-Experts decoding."),
+    weights: str = typer.Option("poai", "--weights", help="PoE weights: poai, or comma list base,X1,..."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
+    samples: int = typer.Option(1, "--samples", "-n", min=1, help="Samples per problem (pass@k)."),
+    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
+    max_tokens: int = typer.Option(256, "--max-tokens", min=16),
+    model: str | None = ModelOption,
+    seed: int = SeedOption,
+    resume: Path | None = ResumeOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """Score a model on HumanEval problems in the sandbox.
+
+    Example: aso eval humaneval --split heldout --priors priors.json --poe --limit 40
+    """
+    from aso.errors import ConfigError
+    from aso.grpo import load_priors
+    from aso.humaneval import problems
+    from aso.humaneval.evaluation import Method, evaluate
+    from aso.models import get_model
+    from aso.runs import open_run
+
+    if poe and priors is None:
+        raise ConfigError("--poe needs --priors PRIORS")
+    loaded = load_priors(priors) if priors else None
+    method = Method.POE if poe else Method.PROMPT_PRIORS if loaded else Method.BASELINE
+    try:
+        poe_weights = weights if weights == "poai" else [float(w) for w in weights.split(",")]
+    except ValueError:
+        raise ConfigError(f"--weights must be poai or numbers like 0.5,0.5, got {weights!r}") from None
+    lm = get_model(model)
+    config = {
+        "split": split,
+        "priors": loaded.content_hash if loaded else None,
+        "method": method.value,
+        "weights": weights,
+        "limit": limit,
+        "samples": samples,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "model": lm.info.name,
+        "seed": seed,
+    }
+    run = open_run(
+        "eval humaneval", config, resume=resume, seed=seed, model_hash=lm.info.identity, output=output
+    )
+    try:
+        report = evaluate(
+            lm,
+            problems(split, limit),
+            method,
+            priors=loaded,
+            poe_weights=poe_weights,
+            n_samples=samples,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+            run=run,
+        )
+    except ValueError as exc:  # e.g. a weight list of the wrong length
+        raise ConfigError(f"--weights: {exc}") from None
+    summary = report.summary()
+    run.write_json("summary.json", summary)
+    run.finish(**summary)
+    ks = ", ".join(f"{k} {v:.3f}" for k, v in summary.items() if k.startswith("pass@"))
+    print(
+        f"{method.value}: {ks} on {summary['problems']} problems ({split}); "
+        f"{summary['model_calls']} model calls; run: {run.path}"
+    )
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `aso eval`."""
+    app.add_typer(eval_app, name="eval")

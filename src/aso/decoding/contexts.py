@@ -1,0 +1,145 @@
+"""All context experts in one batched forward pass with a KV cache.
+
+A `ContextBank` holds K contexts (the base prompt and the prompt conditioned on each prior), left-padded
+into one `[K, L]` batch. Each decoding step appends the same chosen token to every row and runs ONE
+forward of `[K, 1]` over the shared KV cache, giving `[K, V]` next-token log-probabilities: the cost of
+K experts is one batched call, not K calls. `ContextExpert(bank, row)` exposes row `row` as an `Expert`.
+
+The bank follows the generated suffix: `log_probs(generated)` feeds whatever tokens of `generated` it
+has not seen yet, so it works both inside `PoEDecoder` and as a `LogitsProcessor` in
+`transformers.generate` (batch size 1 there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from aso.decoding.experts import Expert
+
+
+class ContextBank:
+    """K token contexts advanced in lock-step with one cached batched forward per step."""
+
+    def __init__(self, hf_model, contexts: Sequence[Sequence[int]], pad_id: int = 0) -> None:
+        if not contexts or any(len(c) == 0 for c in contexts):
+            raise ValueError("ContextBank needs at least one non-empty context")
+        self.model = hf_model
+        self.contexts = [list(c) for c in contexts]
+        self.pad_id = pad_id
+        self.reset()
+
+    @property
+    def size(self) -> int:
+        """Number of contexts K."""
+        return len(self.contexts)
+
+    def reset(self) -> None:
+        """Drop the cache; the next `log_probs` call re-reads the contexts."""
+        self._cache = None
+        self._fed: list[int] = []
+        self._last: torch.Tensor | None = None
+        self._mask: torch.Tensor | None = None
+        self._next_pos: torch.Tensor | None = None
+
+    @torch.inference_mode()
+    def log_probs(self, generated: Sequence[int]) -> torch.Tensor:
+        """`[K, V]` log-softmax of the next token after each context + `generated`."""
+        generated = list(generated)
+        if self._fed != generated[: len(self._fed)]:
+            self.reset()  # a different continuation: start over
+        if self._last is None:
+            self._prefill()
+        for token in generated[len(self._fed) :]:
+            self._step(token)
+        assert self._last is not None
+        return self._last
+
+    def _prefill(self) -> None:
+        k, width = self.size, max(len(c) for c in self.contexts)
+        ids = torch.full((k, width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((k, width), dtype=torch.long)
+        for i, c in enumerate(self.contexts):
+            ids[i, width - len(c) :] = torch.tensor(c)
+            mask[i, width - len(c) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        # logits_to_keep=1: only the last position's logits (a [K, L, V] prefill would cost K·L lm_heads)
+        out = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1
+        )
+        self._cache, self._mask = out.past_key_values, mask
+        self._next_pos = positions[:, -1:] + 1
+        self._last = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+        self._fed = []
+
+    @torch.inference_mode()
+    def step_rows(self, tokens: Sequence[int]) -> torch.Tensor:
+        """Advance each row by its own token (several prompts in one bank); returns `[K, V]`.
+
+        Used by `PoEDecoder.generate_batch`; call once with `tokens=[]` to prefill. Do not mix with
+        `log_probs`, which advances every row by the same token.
+        """
+        if self._last is None:
+            self._prefill()
+        if tokens:
+            self._step(list(tokens))
+        assert self._last is not None
+        return self._last
+
+    def _step(self, token: int | list[int]) -> None:
+        assert self._mask is not None and self._next_pos is not None
+        k = self.size
+        if isinstance(token, list):
+            ids = torch.tensor(token, dtype=torch.long).view(k, 1)
+        else:
+            ids = torch.full((k, 1), token, dtype=torch.long)
+        self._mask = torch.cat([self._mask, torch.ones((k, 1), dtype=torch.long)], dim=-1)
+        out = self.model(
+            input_ids=ids,
+            attention_mask=self._mask,
+            position_ids=self._next_pos,
+            past_key_values=self._cache,
+            use_cache=True,
+        )
+        self._cache = out.past_key_values
+        self._next_pos = self._next_pos + 1
+        self._last = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+        if isinstance(token, int):
+            self._fed.append(token)
+
+
+class ContextExpert(Expert):
+    """Row `row` of a `ContextBank`: `log φ = log π(· | context_row + generated)`.
+
+    As a `LogitsProcessor`, the first call's `input_ids` length is taken as the prompt length; the
+    generated suffix after it is what the bank follows.
+    """
+
+    name = "context"
+
+    def __init__(self, bank: ContextBank, row: int, weight: float = 1.0, name: str | None = None) -> None:
+        super().__init__(weight)
+        if not 0 <= row < bank.size:
+            raise ValueError(f"row {row} outside the bank's {bank.size} contexts")
+        self.bank, self.row = bank, row
+        self.name = name or f"context{row}"
+        self._prompt_len: int | None = None
+        self.generated: list[int] | None = None
+        """Set by `PoEDecoder` each step; None = derive from `input_ids` (LogitsProcessor use)."""
+
+    def reset(self) -> None:
+        """Forget the prompt length seen through the LogitsProcessor interface."""
+        self._prompt_len = None
+
+    def process_logits(self, input_ids: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """The row's next-token log-probabilities, broadcast to the batch."""
+        if self.generated is not None:
+            generated = self.generated
+        else:
+            if input_ids.shape[0] != 1:
+                raise ValueError("a ContextExpert used as a LogitsProcessor supports batch size 1")
+            if self._prompt_len is None:
+                self._prompt_len = input_ids.shape[1]
+            generated = input_ids[0, self._prompt_len :].tolist()
+        return self.bank.log_probs(generated)[self.row].unsqueeze(0).expand(logits.shape[0], -1)
