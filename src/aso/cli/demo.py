@@ -52,13 +52,14 @@ def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, l
             ],
         ),
         (
-            "Ask the model for hint terms for the same hole; verify them with the synthesizer",
+            "Ask the model for hint terms (grammar-constrained decoding); Z3 verifies or refutes each",
             [
                 "synth",
                 "hints-only",
                 *spec,
                 "--samples",
                 "3",
+                "--constrained",
                 "--validate",
                 "full",
                 *m,
