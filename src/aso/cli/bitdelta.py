@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from aso.bitdelta import DeltaKind, DistillConfig, DistillLoss, load, load_selection
-from aso.bitdelta.pipeline import CalibrationSpec, apply_to_directory, compress_models
-
 bitdelta_app = typer.Typer(help="1-bit compression of weight deltas (BitDelta).", no_args_is_help=True)
 
 
@@ -24,7 +21,7 @@ def compress_cmd(
     batch_size: int = typer.Option(2, help="Calibration windows per step."),
     seq_len: int = typer.Option(128, help="Tokens per calibration window."),
     lr: float = typer.Option(5e-3, help="AdamW learning rate (relative step of each scale)."),
-    loss: DistillLoss = typer.Option(DistillLoss.LOGIT_MSE, help="mse (logits, as BitDelta) or kl."),
+    loss: str = typer.Option("mse", help="mse (logits, as BitDelta) or kl."),
     seed: int = typer.Option(0, help="Seed of the calibration batch order."),
     output: Path | None = typer.Option(
         None, help="Run directory for the distillation log (default runs/...)."
@@ -36,12 +33,14 @@ def compress_cmd(
     """
     from tqdm import tqdm
 
+    from aso.bitdelta import DistillConfig, load_selection
+    from aso.bitdelta.pipeline import CalibrationSpec, compress_models
     from aso.runs import Run
 
     distill = None
     run = None
     if distill_scales:
-        distill = DistillConfig(steps=steps, batch_size=batch_size, lr=lr, loss=loss, seed=seed)
+        distill = DistillConfig(steps=steps, batch_size=batch_size, lr=lr, loss=_loss(loss), seed=seed)
         config = {
             "base": base,
             "finetuned": finetuned,
@@ -49,7 +48,7 @@ def compress_cmd(
             "calib": str(calib),
             "seq_len": seq_len,
         }
-        config.update(steps=steps, batch_size=batch_size, lr=lr, loss=loss.value, selection=str(selection))
+        config.update(steps=steps, batch_size=batch_size, lr=lr, loss=loss, selection=str(selection))
         run = Run.create("bitdelta compress", config, seed=seed, path=output)
     spec = CalibrationSpec(calib, seq_len=seq_len) if calib is not None else None
     bar = tqdm(total=steps, desc="distilling scales", disable=distill is None)
@@ -87,6 +86,8 @@ def apply_cmd(
 
     Example: aso bitdelta apply --base smollm2 --delta runs/ft.bitdelta.safetensors --out runs/ft-1bit
     """
+    from aso.bitdelta.pipeline import apply_to_directory
+
     path = apply_to_directory(base, delta, out, check_base=check_base)
     typer.echo(f"wrote {path} (load it with --model hf:{path})")
 
@@ -97,10 +98,24 @@ def info_cmd(file: Path = typer.Argument(..., help="BitDelta file.")) -> None:
 
     Example: aso bitdelta info runs/ft.bitdelta.safetensors
     """
+    from aso.bitdelta import load
+
     _print_summary(file, load(file))
 
 
+def _loss(name: str):
+    from aso.bitdelta import DistillLoss
+    from aso.errors import ConfigError
+
+    try:
+        return DistillLoss(name)
+    except ValueError:
+        raise ConfigError(f"--loss must be mse or kl, got {name!r}") from None
+
+
 def _print_summary(path: Path, delta) -> None:
+    from aso.bitdelta import DeltaKind
+
     n = delta.compressed_numel()
     packed = delta.compressed_bytes()
     typer.echo(f"{path}: {delta.kind.value}, {len(delta.compressed)} tensors 1-bit, {len(delta.dense)} dense")
