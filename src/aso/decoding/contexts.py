@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import torch
 
 from aso.decoding.experts import Expert
+from aso.models.transformers_backend import left_pad
 
 
 class ContextBank:
@@ -57,12 +58,7 @@ class ContextBank:
         return self._last
 
     def _prefill(self) -> None:
-        k, width = self.size, max(len(c) for c in self.contexts)
-        ids = torch.full((k, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((k, width), dtype=torch.long)
-        for i, c in enumerate(self.contexts):
-            ids[i, width - len(c) :] = torch.tensor(c)
-            mask[i, width - len(c) :] = 1
+        ids, mask = left_pad(self.contexts, self.pad_id)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         # logits_to_keep=1: only the last position's logits (a [K, L, V] prefill would cost K·L lm_heads)
         out = self.model(

@@ -66,6 +66,17 @@ def _save_converted(model, tokenizer: PreTrainedTokenizerBase, cache: Path) -> N
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def left_pad(contexts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad token contexts into `[B, L]` ids and attention mask (1 = real token)."""
+    width = max(len(c) for c in contexts)
+    ids = torch.full((len(contexts), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(contexts), width), dtype=torch.long)
+    for i, c in enumerate(contexts):
+        ids[i, width - len(c) :] = torch.tensor(list(c), dtype=torch.long)
+        mask[i, width - len(c) :] = 1
+    return ids, mask
+
+
 class TransformersModel:
     """A local causal LM: sampling (batched `generate`) and next-token scoring."""
 
@@ -111,13 +122,7 @@ class TransformersModel:
         return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
 
     def _pad(self, contexts: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        width = max(len(c) for c in contexts)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.full((len(contexts), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(contexts), width), dtype=torch.long)
-        for i, c in enumerate(contexts):
-            ids[i, width - len(c) :] = torch.tensor(list(c), dtype=torch.long)
-            mask[i, width - len(c) :] = 1
+        ids, mask = left_pad(contexts, self.tokenizer.pad_token_id)
         return ids.to(self.device), mask.to(self.device)
 
     # --- scoring -------------------------------------------------------------------------------
