@@ -20,9 +20,9 @@ import fnmatch
 from pathlib import Path
 
 import torch
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aso.config_files import read_yaml
 from aso.errors import ConfigError
 
 
@@ -92,14 +92,7 @@ def load_selection(path: str | Path | None) -> DeltaSelection:
     if path is None:
         return DeltaSelection()
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"selection file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of selection fields")
+    data = read_yaml(path, "selection file", allow_empty=True)  # YAML reads JSON too
     try:
         selection = DeltaSelection(**data)
     except ValidationError as exc:

@@ -23,8 +23,6 @@ ResumeOption = typer.Option(
 
 def existing_file(path: Path, what: str) -> Path:
     """Return `path` if it is a file, else raise a one-line ConfigError naming it."""
-    from aso.errors import ConfigError
+    from aso.config_files import require_file
 
-    if not path.is_file():
-        raise ConfigError(f"{what} not found: {path}")
-    return path
+    return require_file(path, what)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aso.errors import ConfigError
+from aso.config_files import read_json
 from aso.registry import ItemKind, ItemProof, Registry, check_proof, verify
 from aso.runs import atomic_write_text
 
@@ -79,9 +79,7 @@ def proof_cmd(
     """
     with Registry(registry, create=False) as reg:
         if proof_file is not None:
-            if not proof_file.is_file():
-                raise ConfigError(f"proof file not found: {proof_file}")
-            item_proof = ItemProof.from_json(json.loads(proof_file.read_text(encoding="utf-8")))
+            item_proof = ItemProof.from_json(read_json(proof_file, "proof file"))
         else:
             item_proof = reg.proof(ref)
         path = check_file or reg.object_path(item_proof.item.digest)

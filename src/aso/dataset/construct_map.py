@@ -10,8 +10,7 @@ from enum import Enum
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from aso.config_files import read_yaml
 from aso.errors import ConfigError
 
 
@@ -49,12 +48,9 @@ class ConstructMap:
 
     def __init__(self, path: Path, target: str) -> None:
         self.path = Path(path)
+        data = read_yaml(self.path, "construct map", allow_empty=True)
         self.sha256 = file_sha256(self.path)
-        try:
-            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{self.path}: not valid YAML ({exc.__class__.__name__})") from exc
-        targets = (data or {}).get("targets") or {}
+        targets = data.get("targets") or {}
         if target not in targets:
             raise ConfigError(f"{self.path}: no `targets.{target}` section (have: {', '.join(targets)})")
         self.version = data.get("version")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aso.config_files import read_json
 from aso.dataset.adapters import LanguageAdapter, get_adapter
 from aso.dataset.adapters.vocabulary import restrict_vocabulary
 from aso.dataset.cells import QualityWeights, cells_satisfied, enumerate_cells
@@ -285,7 +286,7 @@ def run_dataset(
         stored = Path(resume) / "config.json"
         if not stored.is_file():
             raise RunStateError(f"{resume}: not a run directory (no config.json)")
-        config = DatasetConfig(**json.loads(stored.read_text(encoding="utf-8")))
+        config = DatasetConfig(**read_json(stored, "run config"))
         check_map_unchanged(config)
     else:
         path = map_path(config)

@@ -24,8 +24,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from aso.config_files import parse_yaml, read_yaml
 from aso.errors import ConfigError, ModelNotFoundError
 
 TOP_K = 10
@@ -43,15 +43,16 @@ def load_queries(name_or_path: str) -> list[Query]:
     """Shipped `queries/<name>.yaml` (python, kcl, avap) or a YAML file path."""
     path = Path(name_or_path)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
+        data = read_yaml(path, "queries file", expect=list)
     else:
         ref = resources.files("aso.dataset").joinpath("queries").joinpath(f"{name_or_path}.yaml")
         if not ref.is_file():
             raise ConfigError(
                 f"no held-out queries for {name_or_path!r} (give a YAML file of text+constructs)"
             )
-        text = ref.read_text(encoding="utf-8")
-    return [Query(q["text"], frozenset(q["constructs"])) for q in yaml.safe_load(text)]
+        where = f"aso/dataset/queries/{name_or_path}.yaml"
+        data = parse_yaml(ref.read_text(encoding="utf-8"), where, expect=list)
+    return [Query(q["text"], frozenset(q["constructs"])) for q in data]
 
 
 def tokenize(text: str) -> list[str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aso.config_files import read_json
 from aso.errors import ConfigError
 from aso.grpo.library import Experience, ExperienceLibrary
 from aso.grpo.token_bias import TokenBias
@@ -132,13 +133,8 @@ def content_hash(data: dict[str, Any]) -> str:
 def load_priors(path: Path | str) -> Priors:
     """Read a priors file, checking format, version and content hash (ConfigError on any mismatch)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"priors file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a JSON priors file ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    data = read_json(path, "priors file")
+    if data.get("format") != FORMAT:
         raise ConfigError(f"{path}: field 'format' is not {FORMAT!r}")
     version = data.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:

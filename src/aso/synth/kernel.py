@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from aso.config_files import parse_yaml, read_text
 from aso.errors import ConfigError
 from aso.synth.ops import Sort, infer_sort
 from aso.synth.terms import App, Const, Term, Var, subterms
@@ -218,15 +219,8 @@ def _action(item: Any, where: str, holes: set[int]) -> Action:
 def load_kernel(path: str | Path) -> Kernel:
     """Read and validate an `esso-ir/v1` kernel YAML file; errors name the file and the field."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: kernel file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a YAML mapping at the top level")
+    text = read_text(path, "kernel file")
+    raw = parse_yaml(text, path, loader=_LineLoader)
     if raw.get("ir_version") != IR_VERSION:
         raise ConfigError(f"{path}: ir_version must be {IR_VERSION!r}, got {raw.get('ir_version')!r}")
     try:

@@ -8,12 +8,12 @@ the field.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aso.config_files import read_json
 from aso.errors import ConfigError
 from aso.synth.grammar import Grammar, StyleProfile, build_grammar
 from aso.synth.infix import is_comment, parse_constraint
@@ -174,14 +174,7 @@ def load_hole_spec(yaml_path: str | Path, synth_json_path: str | Path) -> HoleSp
     """Read a kernel and its hole file into a validated `HoleSpec`."""
     kernel = load_kernel(yaml_path)
     path = Path(synth_json_path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: hole file not found")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: invalid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a JSON object")
+    raw = read_json(path, "hole file")
     if str(raw.get("synth_version")) != SYNTH_VERSION:
         raise ConfigError(f"{path}: synth_version must be {SYNTH_VERSION!r}, "
                           f"got {raw.get('synth_version')!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aso.config_files import read_text
 from aso.errors import ConfigError
 from aso.synth.grammar import Grammar, StyleProfile, build_grammar
 from aso.synth.kernel import HOLE, VarDecl
@@ -119,10 +120,9 @@ def _grammar_rules(decl: list, rules: list, params: list[tuple[str, Sort]], wher
 def load_sygus(path: str | Path) -> SygusProblem:
     """Parse a SyGuS-IF `.sl` file; errors name the file and the construct."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: SyGuS file not found")
+    text = read_text(path, "SyGuS file")
     try:
-        forms = parse_sexpr_forms(path.read_text(encoding="utf-8"))
+        forms = parse_sexpr_forms(text)
     except ParseError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     logic, synth, macros = "LIA", None, {}

@@ -12,10 +12,10 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from lark import Lark
 from lark.exceptions import LarkError, UnexpectedInput
 
+from aso.config_files import read_yaml
 from aso.dataset.adapters.base import ExecutionOutcome, ExecutionResult, ParseResult
 from aso.errors import ConfigError
 
@@ -50,8 +50,7 @@ class LarkAdapter:
             except LarkError:
                 raise ConfigError(f"{self.grammar_path}: not a valid Lark grammar ({exc})") from exc
         sidecar = self.grammar_path.with_suffix(".yaml")
-        meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
-        self._meta = meta or {}
+        self._meta = read_yaml(sidecar, "grammar sidecar", allow_empty=True) if sidecar.is_file() else {}
         self.name = f"lark:{self.grammar_path.stem}"
         self.display_name = self._meta.get("display_name", f"the {self.grammar_path.stem} language")
         self.fence = self._meta.get("fence", self.grammar_path.stem)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from aso.config_files import parse_yaml, read_yaml
 from aso.errors import ConfigError
 
 
@@ -18,19 +17,14 @@ def load_builtin_vocabulary(language: str) -> dict[str, str]:
         .joinpath(f"{language}.yaml")
         .read_text(encoding="utf-8")
     )
-    data = yaml.safe_load(text)
+    data = parse_yaml(text, f"aso/dataset/vocab/{language}.yaml")
     return {str(k): str(v) for k, v in data.items()}
 
 
 def restrict_vocabulary(available: list[str], path: Path) -> list[str]:
     """Read a YAML list of construct names from `path`; each must be in `available` (else ConfigError)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: vocabulary file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
+    data = read_yaml(path, "vocabulary file", expect=None)  # the checks below say what is expected
     if isinstance(data, dict):
         data = data.get("constructs")
     if not isinstance(data, list) or not data:

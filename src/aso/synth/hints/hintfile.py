@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aso.config_files import read_json
 from aso.errors import ConfigError
 from aso.runs import atomic_write_text
 
@@ -108,10 +109,4 @@ def write_hint_file(path: Path, hints: HintFile) -> Path:
 def load_hint_file(path: Path) -> HintFile:
     """Read and validate a hint file; errors name the file and the field."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: hint file not found")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: invalid JSON: {exc}") from None
-    return validate_hint_document(doc, str(path))
+    return validate_hint_document(read_json(path, "hint file"), str(path))
