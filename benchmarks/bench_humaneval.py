@@ -43,6 +43,12 @@ def main() -> None:
     ap.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core box)"
     )
+    ap.add_argument(
+        "--reflector-style",
+        choices=("auto", "json", "primed"),
+        default="auto",
+        help="how the reflector is asked (auto = primed for a local model, json for an endpoint)",
+    )
     ap.add_argument("--batch", type=int, default=20, help="problems generated together")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", type=Path, default=None)
@@ -95,6 +101,7 @@ def main() -> None:
             n_experts=args.experts,
             calibration_tasks=args.calibration,
             seed=args.seed,
+            reflector_style=args.reflector_style,
             prompt_builder=lambda task, lessons: _prompt(chat_prompt, task, lessons),
         )
         priors = optimizer.optimize(train, reward, run=run)

@@ -26,6 +26,12 @@ def humaneval(
     experts: int = typer.Option(3, "--experts", min=1, help="Context experts the library is split into."),
     calibration: int = typer.Option(8, "--calibration", min=0, help="Tasks used to measure reliability."),
     reflector: str | None = typer.Option(None, "--reflector", help="A separate model that writes lessons."),
+    reflector_style: str = typer.Option(
+        "auto",
+        "--reflector-style",
+        help="How the reflector is asked: json (a list of operations), primed (one pre-filled 'ADD:' "
+        "line, for small local models; endpoints fall back to json), auto (primed for a local model).",
+    ),
     model: str | None = ModelOption,
     seed: int = SeedOption,
     resume: Path | None = ResumeOption,
@@ -38,10 +44,13 @@ def humaneval(
     from aso.decoding import prepend_lessons
     from aso.errors import ConfigError
     from aso.grpo import TFGRPOOptimizer
+    from aso.grpo.reflection import STYLES
     from aso.humaneval import HumanEvalReward, chat_prompt, problems, task_of
     from aso.models import get_model
     from aso.runs import open_run
 
+    if reflector_style not in STYLES:
+        raise ConfigError(f"--reflector-style must be one of {', '.join(STYLES)}, not {reflector_style!r}")
     if train_split == "heldout":
         raise ConfigError("--train-split heldout: the held-out split is never used for optimisation")
     lm = get_model(model)
@@ -59,6 +68,7 @@ def humaneval(
         "calibration": calibration,
         "model": lm.info.name,
         "reflector": reflector,
+        "reflector_style": reflector_style,
         "seed": seed,
     }
     run = open_run(
@@ -73,6 +83,7 @@ def humaneval(
         epochs=epochs,
         temperature=temperature,
         reflector=reflector,
+        reflector_style=reflector_style,
         batch_size=batch_size,
         max_tokens=max_tokens,
         n_experts=experts,

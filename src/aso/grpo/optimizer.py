@@ -73,7 +73,11 @@ def default_prompt(task: Task, experiences: str) -> Prompt:
 
 
 class TFGRPOOptimizer:
-    """Training-Free GRPO: rollouts in groups, group-relative advantages, lessons instead of gradients."""
+    """Training-Free GRPO: rollouts in groups, group-relative advantages, lessons instead of gradients.
+
+    `reflector` writes the lessons (default: the base model); `reflector_style` is how it is asked
+    (`auto`, `json` or `primed`; see `aso.grpo.reflection`).
+    """
 
     def __init__(
         self,
@@ -85,6 +89,7 @@ class TFGRPOOptimizer:
         temperature: float = 0.7,
         reflector: Model | str | None = None,
         *,
+        reflector_style: str = "auto",
         batch_size: int = 4,
         max_tokens: int = 256,
         n_experts: int = 3,
@@ -120,7 +125,9 @@ class TFGRPOOptimizer:
         )
         if self.config.group_size < 2:
             raise ValueError("group_size must be at least 2 (advantages are relative to the group)")
-        self.reflector = Reflector(reflector_model, max_ops=self.config.max_ops_per_group, seed=seed)
+        self.reflector = Reflector(
+            reflector_model, style=reflector_style, max_ops=self.config.max_ops_per_group, seed=seed
+        )
         self.prompt_builder = prompt_builder
         self.utility = utility
         self.progress = progress
@@ -291,6 +298,7 @@ class TFGRPOOptimizer:
             "model": self.model.info.identity,
             "model_name": self.model.info.name,
             "reflector": self.reflector.model.info.identity,
+            "reflector_style": self.reflector.style,
             "config": asdict(self.config),
             "train_task_ids": [t.id for t in tasks],
             "rollouts": len(self.rollouts),

@@ -17,6 +17,7 @@ from aso.models.base import (
     Prompt,
     SamplingParams,
     ScoringModel,
+    can_continue_final_message,
 )
 from aso.models.embedded import EMBEDDED_NAME, embedded_gguf_path
 from aso.models.names import ModelRef, model_identity, parse_model_name
@@ -33,6 +34,7 @@ __all__ = [
     "SamplingParams",
     "ScoringModel",
     "ScriptedModel",
+    "can_continue_final_message",
     "embedded_gguf_path",
     "get_model",
     "model_identity",

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-# A prompt is plain text, or chat messages [{"role": "user", "content": "..."}].
+# A prompt is plain text, or chat messages [{"role": "user", "content": "..."}]. Chat messages that end with
+# an assistant message ask for a continuation of that message (a pre-filled answer); only backends whose
+# class sets `continues_final_message = True` do that (see `can_continue_final_message`).
 ChatMessage = dict[str, str]
 Prompt = str | list[ChatMessage]
 
@@ -81,3 +83,8 @@ class ScoringModel(Model, Protocol):
     def next_token_logprobs(self, contexts: Sequence[Sequence[int]]):  # -> torch.Tensor [B, V]
         """Log-softmax over the vocabulary of the next token after each context (token ids)."""
         ...
+
+
+def can_continue_final_message(model: object) -> bool:
+    """Whether `model` continues a pre-filled final assistant message instead of starting a new turn."""
+    return bool(getattr(model, "continues_final_message", False))

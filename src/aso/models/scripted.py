@@ -20,7 +20,10 @@ class ScriptedModel:
 
     Example: `ScriptedModel(outputs=["(+ a b)", "junk"])` answers the first call with "(+ a b)", the
     second with "junk", the third with "(+ a b)" again. `calls` records every prompt it was given.
+    A chat prompt ending with an assistant message is "continued": the scripted output is the continuation.
     """
+
+    continues_final_message = True
 
     def __init__(
         self,

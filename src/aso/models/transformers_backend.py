@@ -80,6 +80,9 @@ def left_pad(contexts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tens
 class TransformersModel:
     """A local causal LM: sampling (batched `generate`) and next-token scoring."""
 
+    continues_final_message = True
+    """Chat prompts ending with an assistant message are continued (see `encode`)."""
+
     def __init__(self, ref: ModelRef, device: str | None = None, max_batch: int = 16) -> None:
         self.ref = ref
         identity = model_identity(ref)
@@ -113,12 +116,19 @@ class TransformersModel:
         return [*messages, {"role": "user", "content": text}]
 
     def encode(self, prompt: Prompt) -> list[int]:
-        """Token ids of a prompt; chat messages get the chat template and the generation prompt."""
+        """Token ids of a prompt; chat messages get the chat template and the generation prompt.
+
+        Chat messages ending with an assistant message are a pre-filled answer: the template leaves that
+        message open (`continue_final_message`) and generation continues it.
+        """
         if isinstance(prompt, str):
             return self.tokenizer(prompt, add_special_tokens=True)["input_ids"]
         if self.tokenizer.chat_template is None:
             raise ModelNotFoundError(f"model {self.ref.name!r} has no chat template; pass a plain prompt")
-        ids = self.tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)
+        prefilled = bool(prompt) and prompt[-1].get("role") == "assistant"
+        ids = self.tokenizer.apply_chat_template(
+            prompt, add_generation_prompt=not prefilled, continue_final_message=prefilled, tokenize=True
+        )
         return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
 
     def _pad(self, contexts: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
