@@ -3,7 +3,10 @@
 A `ContextBank` holds K contexts (the base prompt and the prompt conditioned on each prior), left-padded
 into one `[K, L]` batch. Each decoding step appends the same chosen token to every row and runs ONE
 forward of `[K, 1]` over the shared KV cache, giving `[K, V]` next-token log-probabilities: the cost of
-K experts is one batched call, not K calls. `ContextExpert(bank, row)` exposes row `row` as an `Expert`.
+K experts is one batched call, not K calls; with K >= 2 the large weight matrices go through
+`PackedLinears` (weights re-laid out for K rows), and the KV cache is a `GrowingCache` (no per-step
+copy of the whole cache): both keep a K-row step close to a 1-row step on CPU.
+`ContextExpert(bank, row)` exposes row `row` as an `Expert`.
 
 The bank follows the generated suffix: `log_probs(generated)` feeds whatever tokens of `generated` it
 has not seen yet, so it works both inside `PoEDecoder` and as a `LogitsProcessor` in
@@ -13,10 +16,13 @@ has not seen yet, so it works both inside `PoEDecoder` and as a `LogitsProcessor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import torch
 
 from aso.decoding.experts import Expert
+from aso.decoding.growing_cache import growing_cache_for
+from aso.decoding.packed_linears import PackedLinears
 from aso.models.transformers_backend import left_pad
 
 
@@ -29,6 +35,7 @@ class ContextBank:
         self.model = hf_model
         self.contexts = [list(c) for c in contexts]
         self.pad_id = pad_id
+        self._packed = PackedLinears.of(hf_model) if isinstance(hf_model, torch.nn.Module) else None
         self.reset()
 
     @property
@@ -61,8 +68,14 @@ class ContextBank:
         ids, mask = left_pad(self.contexts, self.pad_id)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         # logits_to_keep=1: only the last position's logits (a [K, L, V] prefill would cost K·L lm_heads)
+        cache = growing_cache_for(self.model.config) if hasattr(self.model, "config") else None
         out = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
         )
         self._cache, self._mask = out.past_key_values, mask
         self._next_pos = positions[:, -1:] + 1
@@ -91,13 +104,14 @@ class ContextBank:
         else:
             ids = torch.full((k, 1), token, dtype=torch.long)
         self._mask = torch.cat([self._mask, torch.ones((k, 1), dtype=torch.long)], dim=-1)
-        out = self.model(
-            input_ids=ids,
-            attention_mask=self._mask,
-            position_ids=self._next_pos,
-            past_key_values=self._cache,
-            use_cache=True,
-        )
+        with self._packed.rows(k) if self._packed is not None else nullcontext():
+            out = self.model(
+                input_ids=ids,
+                attention_mask=self._mask,
+                position_ids=self._next_pos,
+                past_key_values=self._cache,
+                use_cache=True,
+            )
         self._cache = out.past_key_values
         self._next_pos = self._next_pos + 1
         self._last = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
