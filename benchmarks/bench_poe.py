@@ -2,11 +2,16 @@
 decoding, as ratios measured in one run (configurations interleaved, median of --reps).
 
 "Experts" counts context experts in total: the base context plus (K − 1) prior-conditioned contexts,
-each a different prompt (a few lessons prepended), all in ONE batched KV-cached forward per token;
-every PoE configuration also has the token-bias expert. Every run generates exactly --tokens tokens
-(EOS refused before that), so all configurations do the same number of steps.
+each a different prompt (a few lessons prepended); every PoE configuration also has the token-bias
+expert. Two PoE loops, both greedy and giving the same tokens:
+- `lockstep`: all K contexts advance together, ONE batched KV-cached forward of K rows per token;
+- `draft`: opt-in draft-and-verify (`PoEDecoder(draft_tokens=N)`, `aso.decoding.speculative`): the base
+  context drafts --draft tokens alone, the K − 1 prior contexts verify the draft in one forward; the
+  table reports the share of drafted tokens the PoE argmax accepted.
+Every run generates exactly --tokens tokens (EOS refused before that) and includes the prefill of its
+contexts, so all configurations do the same work a user would wait for.
 
-Example: python benchmarks/bench_poe.py --tokens 64 --reps 3
+Example: python benchmarks/bench_poe.py --tokens 128 --reps 3
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ LESSONS = [
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="smollm2")
-    ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--tokens", type=int, default=128)
+    ap.add_argument("--draft", type=int, default=6, help="draft length of the draft-and-verify loop")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--experts", default="1,2,4,8")
     ap.add_argument("--threads", type=int, default=1)
@@ -67,8 +73,14 @@ def main() -> None:
     for k in ks:
         experts = [ExpertSpec(f"X{i}", [f"E{i}", f"E{(i % 8) + 1}"], Reliability(3, 4)) for i in range(1, k)]
         priors = Priors(experiences, experts, token_bias=bias)
-        decoders[k] = PoEDecoder(base_model=model, priors=priors, weights=[1.0 / k] * k)
+        for loop, draft in (("lockstep", 0), ("draft", args.draft)):
+            if k == 1 and loop == "draft":
+                continue  # one context: nothing to verify, the same loop
+            decoders[f"poe_{k}_{loop}"] = PoEDecoder(
+                base_model=model, priors=priors, weights=[1.0 / k] * k, draft_tokens=draft
+            )
     ids = torch.tensor([model.encode(PROMPT)])
+    acceptance: dict[str, list[float]] = {}
 
     def plain() -> int:
         out = model.hf_model.generate(
@@ -84,12 +96,16 @@ def main() -> None:
         )
         return out.shape[1] - ids.shape[1]
 
-    def poe(k: int):
-        return lambda: len(
-            decoders[k].generate(PROMPT, max_tokens=args.tokens, min_tokens=args.tokens).token_ids
-        )
+    def poe(name: str):
+        def run() -> int:
+            out = decoders[name].generate(PROMPT, max_tokens=args.tokens, min_tokens=args.tokens)
+            if out.draft:
+                acceptance.setdefault(name, []).append(out.draft["accepted"] / max(1, out.draft["drafted"]))
+            return len(out.token_ids)
 
-    configs = {"plain": plain, **{f"poe_{k}": poe(k) for k in ks}}
+        return run
+
+    configs = {"plain": plain, **{name: poe(name) for name in decoders}}
     times: dict[str, list[float]] = {name: [] for name in configs}
     with torch.inference_mode():
         plain()  # warm-up
@@ -103,8 +119,10 @@ def main() -> None:
         {
             "config": name,
             "experts": 0 if name == "plain" else int(name.split("_")[1]),
+            "loop": "-" if name == "plain" else name.split("_")[2],
             "tokens_per_s": round(v, 2),
             "slowdown_vs_plain": round(tps["plain"] / v, 3),
+            "draft_accepted": round(statistics.mean(acceptance[name]), 3) if name in acceptance else None,
             "all_tokens_per_s": [round(x, 2) for x in times[name]],
         }
         for name, v in tps.items()
@@ -116,14 +134,18 @@ def main() -> None:
         "threads": args.threads,
         "prompt_tokens": ids.shape[1],
         "rows": rows,
+        "draft_tokens": args.draft,
         "command": f"python benchmarks/bench_poe.py --tokens {args.tokens} --reps {args.reps} "
-        f"--experts {args.experts} --threads {args.threads}",
+        f"--experts {args.experts} --threads {args.threads} --draft {args.draft}",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'config':<10}{'experts':>8}{'tok/s':>10}{'slowdown':>10}")
+    print(f"{'config':<18}{'experts':>8}{'tok/s':>8}{'slowdown':>10}{'accepted':>10}")
     for r in rows:
-        print(f"{r['config']:<10}{r['experts']:>8}{r['tokens_per_s']:>10.2f}{r['slowdown_vs_plain']:>9.2f}x")
+        acc = "" if r["draft_accepted"] is None else f"{r['draft_accepted']:.2f}"
+        print(
+            f"{r['config']:<18}{r['experts']:>8}{r['tokens_per_s']:>8.2f}{r['slowdown_vs_plain']:>9.2f}x{acc:>10}"
+        )
 
 
 if __name__ == "__main__":

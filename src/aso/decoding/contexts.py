@@ -25,6 +25,9 @@ from aso.decoding.growing_cache import growing_cache_for
 from aso.decoding.packed_linears import PackedLinears
 from aso.models.transformers_backend import left_pad
 
+_STALE = torch.empty(0)
+"""Marks `_last` after a rollback: the log-probabilities after the kept prefix are unknown."""
+
 
 class ContextBank:
     """K token contexts advanced in lock-step with one cached batched forward per step."""
@@ -61,6 +64,8 @@ class ContextBank:
             self._prefill()
         for token in generated[len(self._fed) :]:
             self._step(token)
+        if self._last is _STALE:
+            raise RuntimeError("ContextBank rolled back: advance by a token before reading log-probs")
         assert self._last is not None
         return self._last
 
@@ -95,6 +100,49 @@ class ContextBank:
             self._step(list(tokens))
         assert self._last is not None
         return self._last
+
+    @torch.inference_mode()
+    def advance(self, tokens: Sequence[int]) -> torch.Tensor:
+        """Feed the same `n` tokens to every row in ONE forward; returns `[K, n, V]`, the next-token
+        log-probabilities after each of them (position `j` = after `tokens[: j + 1]`)."""
+        tokens = list(tokens)
+        if not tokens:
+            raise ValueError("advance needs at least one token")
+        if self._last is None:
+            self._prefill()
+        assert self._mask is not None and self._next_pos is not None
+        k, n = self.size, len(tokens)
+        ids = torch.tensor(tokens, dtype=torch.long).expand(k, n)
+        self._mask = torch.cat([self._mask, torch.ones((k, n), dtype=torch.long)], dim=-1)
+        positions = self._next_pos + torch.arange(n)
+        with self._packed.rows(k) if self._packed is not None and n == 1 else nullcontext():
+            out = self.model(
+                input_ids=ids,
+                attention_mask=self._mask,
+                position_ids=positions,
+                past_key_values=self._cache,
+                use_cache=True,
+            )
+        self._cache = out.past_key_values
+        self._next_pos = self._next_pos + n
+        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
+        self._last = log_probs[:, -1, :]
+        self._fed.extend(tokens)
+        return log_probs
+
+    def rollback(self, count: int) -> None:
+        """Forget the last `count` fed tokens (their cache entries too). The log-probabilities after the
+        remaining prefix are not kept: the next call must `advance` by at least one token."""
+        if count <= 0:
+            return
+        if count > len(self._fed) or self._cache is None:
+            raise ValueError(f"cannot roll back {count} of {len(self._fed)} fed tokens")
+        assert self._mask is not None and self._next_pos is not None
+        self._cache.crop(-count)
+        self._mask = self._mask[:, :-count]
+        self._next_pos = self._next_pos - count
+        self._fed = self._fed[:-count]
+        self._last = _STALE
 
     def _step(self, token: int | list[int]) -> None:
         assert self._mask is not None and self._next_pos is not None

@@ -8,6 +8,9 @@ Experts (names used in weights and logs):
   `token_bias_weight`;
 - `grammar`: an optional `GrammarExpert` (mask).
 
+Greedy decoding advances all context experts in lock-step; `draft_tokens=N` switches to draft-and-verify
+(`aso.decoding.speculative`; same tokens, pays only where a chunked forward is cheap).
+
 `weights="poai"` (default) derives η from each context expert's measured reliability
 (`aso.decoding.weights`); a list (aligned with `expert_names`) or a dict gives fixed weights.
 
@@ -29,6 +32,7 @@ import torch
 from aso.decoding.combine import poe_log_probs
 from aso.decoding.contexts import ContextBank, ContextExpert
 from aso.decoding.experts import Expert, GrammarExpert, TokenBiasExpert
+from aso.decoding.speculative import speculative_greedy
 from aso.decoding.weights import ExpertWeights, fixed_weights, reliability_weights
 from aso.grpo.priors import Priors, load_priors
 from aso.grpo.templates import render
@@ -64,6 +68,8 @@ class PoEOutput:
     token_ids: list[int] = field(default_factory=list)
     experts: dict[str, float] = field(default_factory=dict)
     """Expert name -> η actually used."""
+    draft: dict[str, int] = field(default_factory=dict)
+    """Draft-and-verify counts (`rounds`, `drafted`, `accepted`) when that loop ran; empty otherwise."""
 
     def __str__(self) -> str:
         return self.text
@@ -98,7 +104,9 @@ class PoEDecoder:
         prior_prompt: PriorPrompt = prepend_lessons,
         temperature: float = 0.0,
         seed: int = 0,
+        draft_tokens: int = 0,
     ) -> None:
+        self.draft_tokens = draft_tokens
         self.model = (
             get_model(base_model) if base_model is None or isinstance(base_model, str) else base_model
         )
@@ -150,6 +158,8 @@ class PoEDecoder:
         contexts = [self._encode(self._expert_prompt(prompt, n)) for n in names]
         tokenizer = self.model.tokenizer  # type: ignore[attr-defined]
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        if temp <= 0 and self.grammar is None and self.draft_tokens > 0 and len(names) > 1:
+            return self._generate_draft_verify(names, contexts, pad, max_tokens, stop, min_tokens)
         bank = ContextBank(self.model.hf_model, contexts, pad_id=pad)  # type: ignore[attr-defined]
         ctx_experts = [ContextExpert(bank, i, self.weights.etas[n], n) for i, n in enumerate(names)]
         experts: list[Expert] = list(ctx_experts)
@@ -159,6 +169,40 @@ class PoEDecoder:
             self.grammar.reset()
             experts.append(self.grammar)
         return self._loop(experts, ctx_experts, bank, contexts[0], max_tokens, stop, temp, min_tokens)
+
+    def _generate_draft_verify(
+        self, names: list[str], contexts: list[list[int]], pad: int, max_tokens: int, stop, min_tokens: int
+    ) -> PoEOutput:
+        """Greedy PoE, the first context drafting and the others verifying (`aso.decoding.speculative`)."""
+        hf = self.model.hf_model  # type: ignore[attr-defined]
+        tokenizer = self.model.tokenizer  # type: ignore[attr-defined]
+        others: list[Expert] = []
+        if self.token_bias_weight > 0 and self.priors and self.priors.token_bias:
+            others.append(TokenBiasExpert(self.priors.token_bias.dense(), self.token_bias_weight))
+
+        def stopped(tokens: list[int]) -> bool:
+            return bool(stop) and any(s in tokenizer.decode(tokens, skip_special_tokens=True) for s in stop)
+
+        result = speculative_greedy(
+            ContextBank(hf, contexts[:1], pad_id=pad),
+            ContextBank(hf, contexts[1:], pad_id=pad),
+            [self.weights.etas[n] for n in names],
+            others,
+            contexts[0],
+            _eos_ids(self.model),
+            max_tokens,
+            min_tokens=min_tokens,
+            draft_tokens=self.draft_tokens,
+            stopped=stopped,
+        )
+        text = tokenizer.decode(result.tokens, skip_special_tokens=True)
+        reasons = {"eos": FinishReason.EOS, "stop": FinishReason.STOP}
+        finish = reasons.get(result.stopped_by, FinishReason.LENGTH)
+        if finish is FinishReason.STOP:
+            text = text[: min(text.find(s) for s in stop if s in text)]
+        used = {n: self.weights.etas[n] for n in names} | {e.name: e.weight for e in others}
+        draft = {"rounds": result.rounds, "drafted": result.drafted, "accepted": result.accepted}
+        return PoEOutput(text, finish, result.tokens, used, draft)
 
     def generate_batch(
         self,
