@@ -8,6 +8,9 @@ expert. Two PoE loops, both greedy and giving the same tokens:
 - `draft`: opt-in draft-and-verify (`PoEDecoder(draft_tokens=N)`, `aso.decoding.speculative`): the base
   context drafts --draft tokens alone, the K − 1 prior contexts verify the draft in one forward; the
   table reports the share of drafted tokens the PoE argmax accepted.
+- `bf16`: lock-step with the large products in bfloat16 (`PoEDecoder(precision="bfloat16")`), compared
+  with plain decoding using the same bf16 products (`plain_bf16`) and with float32 plain; "same tokens"
+  is the share of tokens identical to the float32 lock-step run before the first difference.
 Every run generates exactly --tokens tokens (EOS refused before that) and includes the prefill of its
 contexts, so all configurations do the same work a user would wait for.
 
@@ -60,6 +63,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from aso.decoding import PoEDecoder
+    from aso.decoding.packed_linears import PackedLinears
     from aso.grpo import ExpertSpec, Priors, Reliability, TokenBias
     from aso.grpo.library import Experience
     from aso.models import get_model
@@ -73,16 +77,26 @@ def main() -> None:
     for k in ks:
         experts = [ExpertSpec(f"X{i}", [f"E{i}", f"E{(i % 8) + 1}"], Reliability(3, 4)) for i in range(1, k)]
         priors = Priors(experiences, experts, token_bias=bias)
-        for loop, draft in (("lockstep", 0), ("draft", args.draft)):
+        for loop, draft, precision in (
+            ("lockstep", 0, "float32"),
+            ("draft", args.draft, "float32"),
+            ("bf16", 0, "bfloat16"),
+        ):
             if k == 1 and loop == "draft":
                 continue  # one context: nothing to verify, the same loop
             decoders[f"poe_{k}_{loop}"] = PoEDecoder(
-                base_model=model, priors=priors, weights=[1.0 / k] * k, draft_tokens=draft
+                base_model=model,
+                priors=priors,
+                weights=[1.0 / k] * k,
+                draft_tokens=draft,
+                precision=precision,
             )
     ids = torch.tensor([model.encode(PROMPT)])
     acceptance: dict[str, list[float]] = {}
+    outputs: dict[str, list[int]] = {}
+    packed = PackedLinears.of(model.hf_model)
 
-    def plain() -> int:
+    def plain_run() -> int:
         out = model.hf_model.generate(
             ids,
             attention_mask=torch.ones_like(ids),
@@ -96,16 +110,24 @@ def main() -> None:
         )
         return out.shape[1] - ids.shape[1]
 
+    def plain() -> int:
+        return plain_run()
+
+    def plain_bf16() -> int:
+        with packed.rows(1, torch.bfloat16):  # the same packed bf16 products, one row
+            return plain_run()
+
     def poe(name: str):
         def run() -> int:
             out = decoders[name].generate(PROMPT, max_tokens=args.tokens, min_tokens=args.tokens)
             if out.draft:
                 acceptance.setdefault(name, []).append(out.draft["accepted"] / max(1, out.draft["drafted"]))
+            outputs[name] = out.token_ids
             return len(out.token_ids)
 
         return run
 
-    configs = {"plain": plain, **{name: poe(name) for name in decoders}}
+    configs = {"plain": plain, "plain_bf16": plain_bf16, **{name: poe(name) for name in decoders}}
     times: dict[str, list[float]] = {name: [] for name in configs}
     with torch.inference_mode():
         plain()  # warm-up
@@ -115,18 +137,31 @@ def main() -> None:
                 n = fn()
                 times[name].append(n / (time.perf_counter() - t))
     tps = {name: statistics.median(v) for name, v in times.items()}
-    rows = [
-        {
-            "config": name,
-            "experts": 0 if name == "plain" else int(name.split("_")[1]),
-            "loop": "-" if name == "plain" else name.split("_")[2],
-            "tokens_per_s": round(v, 2),
-            "slowdown_vs_plain": round(tps["plain"] / v, 3),
-            "draft_accepted": round(statistics.mean(acceptance[name]), 3) if name in acceptance else None,
-            "all_tokens_per_s": [round(x, 2) for x in times[name]],
-        }
-        for name, v in tps.items()
-    ]
+    def same_prefix(name: str) -> float | None:
+        """Share of tokens a bf16 run kept identical to its float32 lock-step twin before diverging."""
+        if not name.endswith("_bf16") or name == "plain_bf16":
+            return None
+        a, b = outputs[name], outputs[name.replace("_bf16", "_lockstep")]
+        same = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        return round(same / max(1, len(b)), 3)
+
+    rows = []
+    for name, v in tps.items():
+        plain_name = "plain_bf16" if name.endswith("_bf16") else "plain"
+        rows.append(
+            {
+                "config": name,
+                "experts": int(name.split("_")[1]) if name.startswith("poe") else 0,
+                "loop": name.split("_")[2] if name.startswith("poe") else "-",
+                "precision": "bfloat16" if name.endswith("_bf16") else "float32",
+                "tokens_per_s": round(v, 2),
+                "slowdown_vs_plain": round(tps["plain"] / v, 3),
+                "slowdown_vs_plain_same_precision": round(tps[plain_name] / v, 3),
+                "draft_accepted": round(statistics.mean(acceptance[name]), 3) if name in acceptance else None,
+                "same_tokens_as_float32": same_prefix(name),
+                "all_tokens_per_s": [round(x, 2) for x in times[name]],
+            }
+        )
     result = {
         "model": model.info.name,
         "tokens": args.tokens,
@@ -140,11 +175,16 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'config':<18}{'experts':>8}{'tok/s':>8}{'slowdown':>10}{'accepted':>10}")
+    print(
+        f"{'config':<18}{'experts':>8}{'tok/s':>8}{'vs plain':>10}{'vs plain same prec.':>21}"
+        f"{'accepted':>10}{'same tokens':>13}"
+    )
     for r in rows:
         acc = "" if r["draft_accepted"] is None else f"{r['draft_accepted']:.2f}"
+        same = "" if r["same_tokens_as_float32"] is None else f"{r['same_tokens_as_float32']:.2f}"
         print(
-            f"{r['config']:<18}{r['experts']:>8}{r['tokens_per_s']:>8.2f}{r['slowdown_vs_plain']:>9.2f}x{acc:>10}"
+            f"{r['config']:<18}{r['experts']:>8}{r['tokens_per_s']:>8.2f}{r['slowdown_vs_plain']:>9.2f}x"
+            f"{r['slowdown_vs_plain_same_precision']:>20.2f}x{acc:>10}{same:>13}"
         )
 
 

@@ -40,17 +40,17 @@ def test_packed_rows_match_linear_and_other_rows_are_exact():
     x1 = torch.randn(1, 600)
     with packed.rows(1):  # one row is never packed
         assert torch.equal(model(x1), _reference(model, x1))
-    assert packed._packs.keys() == {4}
+    assert [rows for rows, _ in packed._packs] == [4]
 
 
 @torch.inference_mode()
 def test_packs_are_bounded_and_released():
     model = TwoLayers()
-    packed = PackedLinears(model, max_row_counts=2)
+    packed = PackedLinears(model, max_packs=2)
     for rows in (2, 3, 5):
         with packed.rows(rows):
             pass
-    assert list(packed._packs) == [3, 5] and not packed._active
+    assert [rows for rows, _ in packed._packs] == [3, 5] and not packed._active
 
 
 def test_grad_mode_uses_the_ordinary_path():
@@ -78,3 +78,17 @@ def test_of_installs_once():
     model = TwoLayers()
     first = PackedLinears.of(model)
     assert PackedLinears.of(model) is first
+
+
+@torch.inference_mode()
+def test_bfloat16_rows_are_close_and_routed_for_one_row_too():
+    model = TwoLayers()
+    packed = PackedLinears(model)
+    x = torch.randn(1, 600)
+    with packed.rows(1, torch.bfloat16):
+        out = model(x)
+    reference = _reference(model, x)
+    assert out.dtype == torch.float32
+    assert not torch.equal(out, reference)  # bf16 products really ran
+    torch.testing.assert_close(out, reference, rtol=0.05, atol=0.05)
+    assert [key for key in packed._packs] == [(1, torch.bfloat16)]

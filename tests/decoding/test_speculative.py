@@ -70,3 +70,8 @@ def test_advance_and_rollback_match_stepwise_feeding():
     torch.testing.assert_close(again, stepwise.log_probs([20, 25]), atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match="cannot roll back"):
         chunked.rollback(10)
+
+
+def test_precision_is_validated():
+    with pytest.raises(ValueError, match="precision must be one of"):
+        PoEDecoder(base_model=TinyModel(), priors=_priors(1), weights=[0.5, 0.5], precision="fp8")

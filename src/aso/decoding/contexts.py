@@ -32,12 +32,20 @@ _STALE = torch.empty(0)
 class ContextBank:
     """K token contexts advanced in lock-step with one cached batched forward per step."""
 
-    def __init__(self, hf_model, contexts: Sequence[Sequence[int]], pad_id: int = 0) -> None:
+    def __init__(
+        self,
+        hf_model,
+        contexts: Sequence[Sequence[int]],
+        pad_id: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
         if not contexts or any(len(c) == 0 for c in contexts):
             raise ValueError("ContextBank needs at least one non-empty context")
         self.model = hf_model
         self.contexts = [list(c) for c in contexts]
         self.pad_id = pad_id
+        self.dtype = dtype
+        """Precision of the packed large products in decoding steps (`PackedLinears.rows`)."""
         self._packed = PackedLinears.of(hf_model) if isinstance(hf_model, torch.nn.Module) else None
         self.reset()
 
@@ -115,7 +123,7 @@ class ContextBank:
         ids = torch.tensor(tokens, dtype=torch.long).expand(k, n)
         self._mask = torch.cat([self._mask, torch.ones((k, n), dtype=torch.long)], dim=-1)
         positions = self._next_pos + torch.arange(n)
-        with self._packed.rows(k) if self._packed is not None and n == 1 else nullcontext():
+        with self._packed.rows(k, self.dtype) if self._packed is not None and n == 1 else nullcontext():
             out = self.model(
                 input_ids=ids,
                 attention_mask=self._mask,
@@ -152,7 +160,7 @@ class ContextBank:
         else:
             ids = torch.full((k, 1), token, dtype=torch.long)
         self._mask = torch.cat([self._mask, torch.ones((k, 1), dtype=torch.long)], dim=-1)
-        with self._packed.rows(k) if self._packed is not None else nullcontext():
+        with self._packed.rows(k, self.dtype) if self._packed is not None else nullcontext():
             out = self.model(
                 input_ids=ids,
                 attention_mask=self._mask,
