@@ -21,3 +21,8 @@ def test_help_has_examples(capsys):
     for cmd in (["optimize", "humaneval", "--help"], ["eval", "humaneval", "--help"]):
         main(cmd)
         assert "Example:" in capsys.readouterr().out
+
+
+def test_eval_refuses_an_unknown_precision(capsys):
+    assert main(["eval", "humaneval", "--precision", "fp8"]) == 2
+    assert "--precision must be float32 or bfloat16, got 'fp8'" in capsys.readouterr().err

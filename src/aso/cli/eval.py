@@ -17,6 +17,9 @@ def humaneval(
     priors: Path | None = typer.Option(None, "--priors", help="Priors file from `aso optimize`."),
     poe: bool = typer.Option(False, "--poe", help="Apply the priors by Product-of-Experts decoding."),
     weights: str = typer.Option("poai", "--weights", help="PoE weights: poai, or comma list base,X1,..."),
+    precision: str = typer.Option(
+        "float32", "--precision", help="PoE step products: float32 (exact) or bfloat16 (faster on AMX CPUs)."
+    ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
     samples: int = typer.Option(1, "--samples", "-n", min=1, help="Samples per problem (pass@k)."),
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
@@ -39,6 +42,8 @@ def humaneval(
 
     if poe and priors is None:
         raise ConfigError("--poe needs --priors PRIORS")
+    if precision not in ("float32", "bfloat16"):
+        raise ConfigError(f"--precision must be float32 or bfloat16, got {precision!r}")
     loaded = load_priors(priors) if priors else None
     method = Method.POE if poe else Method.PROMPT_PRIORS if loaded else Method.BASELINE
     try:
@@ -51,6 +56,7 @@ def humaneval(
         "priors": loaded.content_hash if loaded else None,
         "method": method.value,
         "weights": weights,
+        "precision": precision,
         "limit": limit,
         "samples": samples,
         "temperature": temperature,
@@ -68,6 +74,7 @@ def humaneval(
             method,
             priors=loaded,
             poe_weights=poe_weights,
+            poe_precision=precision,
             n_samples=samples,
             temperature=temperature,
             max_tokens=max_tokens,

@@ -72,6 +72,7 @@ def evaluate(
     *,
     priors: Priors | None = None,
     poe_weights: Any = "poai",
+    poe_precision: str = "float32",
     n_samples: int = 1,
     temperature: float = 0.0,
     max_tokens: int = 256,
@@ -93,8 +94,12 @@ def evaluate(
     done = run.done_items() if run else {}
     decoder = None
     if method is Method.POE:
-        decoder = PoEDecoder(model, priors, poe_weights, temperature=temperature, seed=seed)
+        decoder = PoEDecoder(
+            model, priors, poe_weights, temperature=temperature, seed=seed, precision=poe_precision
+        )
         report.notes.extend(decoder.notes)
+        if poe_precision != "float32":
+            report.notes.append(f"poe step products in {poe_precision}")
         report.notes.append(f"poe experts: {decoder.weights.etas} ({decoder.weights.outcome.value})")
         if decoder.token_bias_weight > 0:
             report.notes.append(f"token-bias expert weight {decoder.token_bias_weight}")
