@@ -107,19 +107,12 @@ def speculative_greedy(
         for j, drafted in enumerate(drafts):
             factors = [base_before[j], *prior_at[j]]
             choice = int(torch.argmax(combine(factors, weights, tokens)))
-            if choice == drafted:
+            agreed = choice == drafted
+            if agreed:
                 out.accepted += 1
-                if choice in eos:
-                    out.stopped_by = "eos"
-                    return out
-                tokens.append(choice)
-                if stopped(tokens):
-                    out.stopped_by = "stop"
-                    return out
-                continue
-            # disagreement: keep drafts[:j], take the PoE token, forget the rest
-            base.rollback(len(fed_drafts) - j)
-            priors.rollback(len(fed_drafts) - j)
+            else:  # disagreement: keep drafts[:j], take the PoE token, forget the rest
+                base.rollback(len(fed_drafts) - j)
+                priors.rollback(len(fed_drafts) - j)
             if choice in eos:
                 out.stopped_by = "eos"
                 return out
@@ -127,6 +120,8 @@ def speculative_greedy(
             if stopped(tokens):
                 out.stopped_by = "stop"
                 return out
+            if agreed:
+                continue
             base_next = base.advance([choice])[0, -1]
             pending, prior_next = [choice], None
             break
