@@ -2,28 +2,19 @@
 left padding; models with sliding-window layers keep their own cache."""
 
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig
+from test_poe_tiny_llama import TinyModel, V
+from transformers import MistralConfig
 
 from aso.decoding.growing_cache import GrowingCache, growing_cache_for
 
 
 def _tiny_llama():
-    torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=40,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-    )
-    return LlamaForCausalLM(cfg).eval()
+    return TinyModel().hf_model
 
 
 @torch.inference_mode()
 def _decode(model, cache, steps=80):
-    ids = torch.randint(2, 40, (3, 12), generator=torch.Generator().manual_seed(1))
+    ids = torch.randint(2, V, (3, 12), generator=torch.Generator().manual_seed(1))
     mask = torch.ones_like(ids)
     mask[1, :4] = 0  # left padding on one row
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -32,7 +23,7 @@ def _decode(model, cache, steps=80):
     logits = [out.logits[:, -1]]
     for step in range(steps):  # 12 + 80 tokens: the growing buffers (64 at first) must grow
         mask = torch.cat([mask, torch.ones((3, 1), dtype=torch.long)], dim=-1)
-        token = torch.full((3, 1), 2 + step % 30)
+        token = torch.full((3, 1), 2 + step % (V - 2))
         out = model(
             input_ids=token, attention_mask=mask, position_ids=nxt, past_key_values=cache, use_cache=True
         )

@@ -118,23 +118,7 @@ class ContextBank:
             raise ValueError("advance needs at least one token")
         if self._last is None:
             self._prefill()
-        assert self._mask is not None and self._next_pos is not None
-        k, n = self.size, len(tokens)
-        ids = torch.tensor(tokens, dtype=torch.long).expand(k, n)
-        self._mask = torch.cat([self._mask, torch.ones((k, n), dtype=torch.long)], dim=-1)
-        positions = self._next_pos + torch.arange(n)
-        with self._packed.rows(k, self.dtype) if self._packed is not None and n == 1 else nullcontext():
-            out = self.model(
-                input_ids=ids,
-                attention_mask=self._mask,
-                position_ids=positions,
-                past_key_values=self._cache,
-                use_cache=True,
-            )
-        self._cache = out.past_key_values
-        self._next_pos = self._next_pos + n
-        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
-        self._last = log_probs[:, -1, :]
+        log_probs = self._forward(torch.tensor(tokens, dtype=torch.long).expand(self.size, len(tokens)))
         self._fed.extend(tokens)
         return log_probs
 
@@ -153,26 +137,35 @@ class ContextBank:
         self._last = _STALE
 
     def _step(self, token: int | list[int]) -> None:
-        assert self._mask is not None and self._next_pos is not None
         k = self.size
         if isinstance(token, list):
             ids = torch.tensor(token, dtype=torch.long).view(k, 1)
         else:
             ids = torch.full((k, 1), token, dtype=torch.long)
-        self._mask = torch.cat([self._mask, torch.ones((k, 1), dtype=torch.long)], dim=-1)
-        with self._packed.rows(k, self.dtype) if self._packed is not None else nullcontext():
+        self._forward(ids)
+        if isinstance(token, int):
+            self._fed.append(token)
+
+    def _forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Run `[K, n]` new tokens over the cache; keeps the last position's log-probs, returns all."""
+        assert self._mask is not None and self._next_pos is not None
+        k, n = ids.shape
+        self._mask = torch.cat([self._mask, torch.ones((k, n), dtype=torch.long)], dim=-1)
+        # packed weights only for one-token steps: an n-token chunk is a different row count
+        packed = self._packed.rows(k, self.dtype) if self._packed is not None and n == 1 else nullcontext()
+        with packed:
             out = self.model(
                 input_ids=ids,
                 attention_mask=self._mask,
-                position_ids=self._next_pos,
+                position_ids=self._next_pos + torch.arange(n),
                 past_key_values=self._cache,
                 use_cache=True,
             )
         self._cache = out.past_key_values
-        self._next_pos = self._next_pos + 1
-        self._last = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
-        if isinstance(token, int):
-            self._fed.append(token)
+        self._next_pos = self._next_pos + n
+        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
+        self._last = log_probs[:, -1, :]
+        return log_probs
 
 
 class ContextExpert(Expert):

@@ -173,8 +173,8 @@ class PoEDecoder:
         bank = ContextBank(self.model.hf_model, contexts, pad_id=pad, dtype=self.dtype)  # type: ignore[attr-defined]
         ctx_experts = [ContextExpert(bank, i, self.weights.etas[n], n) for i, n in enumerate(names)]
         experts: list[Expert] = list(ctx_experts)
-        if self.token_bias_weight > 0 and self.priors and self.priors.token_bias:
-            experts.append(TokenBiasExpert(self.priors.token_bias.dense(), self.token_bias_weight))
+        if (bias_expert := self._token_bias_expert()) is not None:
+            experts.append(bias_expert)
         if self.grammar is not None:
             self.grammar.reset()
             experts.append(self.grammar)
@@ -186,12 +186,8 @@ class PoEDecoder:
         """Greedy PoE, the first context drafting and the others verifying (`aso.decoding.speculative`)."""
         hf = self.model.hf_model  # type: ignore[attr-defined]
         tokenizer = self.model.tokenizer  # type: ignore[attr-defined]
-        others: list[Expert] = []
-        if self.token_bias_weight > 0 and self.priors and self.priors.token_bias:
-            others.append(TokenBiasExpert(self.priors.token_bias.dense(), self.token_bias_weight))
-
-        def stopped(tokens: list[int]) -> bool:
-            return bool(stop) and any(s in tokenizer.decode(tokens, skip_special_tokens=True) for s in stop)
+        bias_expert = self._token_bias_expert()
+        others: list[Expert] = [] if bias_expert is None else [bias_expert]
 
         result = speculative_greedy(
             ContextBank(hf, contexts[:1], pad_id=pad, dtype=self.dtype),
@@ -203,13 +199,13 @@ class PoEDecoder:
             max_tokens,
             min_tokens=min_tokens,
             draft_tokens=self.draft_tokens,
-            stopped=stopped,
+            stopped=lambda tokens: _stop_hit(tokenizer, tokens, stop),
         )
         text = tokenizer.decode(result.tokens, skip_special_tokens=True)
         reasons = {"eos": FinishReason.EOS, "stop": FinishReason.STOP}
         finish = reasons.get(result.stopped_by, FinishReason.LENGTH)
         if finish is FinishReason.STOP:
-            text = text[: min(text.find(s) for s in stop if s in text)]
+            text = _cut_at_stop(text, stop)
         used = {n: self.weights.etas[n] for n in names} | {e.name: e.weight for e in others}
         draft = {"rounds": result.rounds, "drafted": result.drafted, "accepted": result.accepted}
         return PoEOutput(text, finish, result.tokens, used, draft)
@@ -236,9 +232,8 @@ class PoEDecoder:
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         bank = ContextBank(self.model.hf_model, contexts, pad_id=pad, dtype=self.dtype)  # type: ignore[attr-defined]
         etas = [self.weights.etas[n] for n in names]
-        bias = None
-        if self.token_bias_weight > 0 and self.priors and self.priors.token_bias:
-            bias = self.priors.token_bias.dense()
+        bias_expert = self._token_bias_expert()
+        bias = None if bias_expert is None else bias_expert.bias
         eos = _eos_ids(self.model)
         gen = torch.Generator().manual_seed(self.seed if seed is None else seed)
         generated: list[list[int]] = [[] for _ in prompts]
@@ -261,9 +256,7 @@ class PoEDecoder:
                         active[j], finish[j] = False, FinishReason.EOS
                     else:
                         generated[j].append(token)
-                        if stop and any(
-                            s in tokenizer.decode(generated[j], skip_special_tokens=True) for s in stop
-                        ):
+                        if _stop_hit(tokenizer, generated[j], stop):
                             active[j], finish[j] = False, FinishReason.STOP
                 next_tokens.extend([token] * k)
             if not any(active):
@@ -276,7 +269,7 @@ class PoEDecoder:
         for ids, why in zip(generated, finish, strict=True):
             text = tokenizer.decode(ids, skip_special_tokens=True)
             if why is FinishReason.STOP:
-                text = text[: min(text.find(s) for s in stop if s in text)]
+                text = _cut_at_stop(text, stop)
             outputs.append(PoEOutput(text, why, ids, dict(used)))
         return outputs
 
@@ -288,7 +281,6 @@ class PoEDecoder:
         gen = torch.Generator().manual_seed(self.seed)
         generated: list[int] = []
         finish = FinishReason.LENGTH
-        text = ""
         for _ in range(max_tokens):
             for ce in ctx_experts:
                 ce.generated = generated
@@ -306,16 +298,20 @@ class PoEDecoder:
                 finish = FinishReason.EOS
                 break
             generated.append(token)
-            if stop:
-                text = tokenizer.decode(generated, skip_special_tokens=True)
-                if any(s in text for s in stop):
-                    finish = FinishReason.STOP
-                    break
+            if _stop_hit(tokenizer, generated, stop):
+                finish = FinishReason.STOP
+                break
         text = tokenizer.decode(generated, skip_special_tokens=True)
         if finish is FinishReason.STOP:
-            text = text[: min(text.find(s) for s in stop if s in text)]
+            text = _cut_at_stop(text, stop)
         used = {e.name: e.weight for e in experts}
         return PoEOutput(text, finish, generated, used)
+
+    def _token_bias_expert(self) -> TokenBiasExpert | None:
+        """The priors' token-bias expert at `token_bias_weight`, or None when there is none to apply."""
+        if self.token_bias_weight > 0 and self.priors and self.priors.token_bias:
+            return TokenBiasExpert(self.priors.token_bias.dense(), self.token_bias_weight)
+        return None
 
     def _generate_fallback(
         self, prompt: Prompt, max_tokens: int, stop: Sequence[str], temp: float
@@ -336,6 +332,16 @@ class PoEDecoder:
 
     def _encode(self, prompt: Prompt) -> list[int]:
         return list(self.model.encode(prompt))  # type: ignore[attr-defined]
+
+
+def _stop_hit(tokenizer, tokens: Sequence[int], stop: Sequence[str]) -> bool:  # noqa: ANN001
+    """Whether the decoded `tokens` contain one of the `stop` strings."""
+    return bool(stop) and any(s in tokenizer.decode(tokens, skip_special_tokens=True) for s in stop)
+
+
+def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to the earliest stop string it contains."""
+    return text[: min(text.find(s) for s in stop if s in text)]
 
 
 def _choose(logp: torch.Tensor, temperature: float, gen: torch.Generator) -> int:
