@@ -37,6 +37,13 @@ def _load_gguf(ref: ModelRef, identity: str):
     tokenizer = AutoTokenizer.from_pretrained(ref.location, gguf_file=ref.model_id)
     model = AutoModelForCausalLM.from_pretrained(ref.location, gguf_file=ref.model_id)
     _save_converted(model, tokenizer, cache)
+    if (cache / "complete").is_file():
+        # the first load returns what every later load returns: a plain model from the cache
+        return AutoTokenizer.from_pretrained(cache), AutoModelForCausalLM.from_pretrained(cache)
+    # no writable cache: the dequantised weights are plain floats, but transformers still marks the
+    # model quantized (and refuses `.float()`, `.to(dtype)`); drop the marks
+    model.is_quantized = False
+    model.hf_quantizer = None
     return tokenizer, model
 
 
