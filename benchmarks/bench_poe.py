@@ -129,6 +129,7 @@ def main() -> None:
 
     configs = {"plain": plain, "plain_bf16": plain_bf16, **{name: poe(name) for name in decoders}}
     times: dict[str, list[float]] = {name: [] for name in configs}
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with torch.inference_mode():
         plain()  # warm-up
         for _ in range(args.reps):
@@ -170,6 +171,7 @@ def main() -> None:
         "prompt_tokens": ids.shape[1],
         "rows": rows,
         "draft_tokens": args.draft,
+        "load_average_before_after": [load_before, [round(x, 2) for x in os.getloadavg()]],
         "command": f"python benchmarks/bench_poe.py --tokens {args.tokens} --reps {args.reps} "
         f"--experts {args.experts} --threads {args.threads} --draft {args.draft}",
     }
