@@ -33,6 +33,8 @@ COMMAND_MODULES = [
     "aso.cli.optimize",
     "aso.cli.eval",
     "aso.cli.demo",
+    "aso.cli.solve",
+    "aso.cli.swe",
 ]
 
 

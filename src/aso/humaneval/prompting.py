@@ -36,6 +36,11 @@ def extract_code(answer: str) -> str:
     return match.group(1) if match else answer
 
 
+def code_blocks(answer: str) -> list[str]:
+    """Every fenced Python code block of an answer, in order (an unclosed last one runs to the end)."""
+    return [m.group(1) for m in _BLOCK.finditer(answer)]
+
+
 def _imports(prompt: str) -> str:
     lines = [ln for ln in prompt.splitlines() if ln.startswith(("import ", "from "))]
     return "\n".join(lines)

@@ -1,0 +1,14 @@
+import pytest
+from solve_fixtures import CALC, ISSUE, TESTS, make_repo
+
+
+@pytest.fixture
+def buggy_repo(tmp_path):
+    return make_repo(tmp_path / "repo", {"calc.py": CALC, "test_calc.py": TESTS, "README.md": "calc\n"})
+
+
+@pytest.fixture
+def issue_file(tmp_path):
+    path = tmp_path / "issue.md"
+    path.write_text(ISSUE)
+    return path
