@@ -98,3 +98,22 @@ def test_openai_like_model_falls_back_to_prompt_priors():
     out = decoder.generate([{"role": "user", "content": "Write f."}], max_tokens=8)
     assert out.text == "def f(): return 1"
     assert "Return values, do not print them." in model.calls[0][0]["content"]
+
+
+def test_fallback_batch_samples_each_row_with_its_own_seed():
+    seeds = []
+
+    class SeedRecorder(ScriptedModel):
+        def sample(self, prompts, params):
+            seeds.append(params.seed)
+            return super().sample(prompts, params)
+
+    model = SeedRecorder(outputs=["x"])
+    priors = Priors([Experience("E1", "Return values.")], [ExpertSpec("X1", ["E1"])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        decoder = PoEDecoder(base_model=model, priors=priors, weights=[1.0, 1.0], temperature=0.7, seed=5)
+    prompt = [{"role": "user", "content": "Write f."}]
+    assert len(decoder.generate_batch([prompt] * 3, max_tokens=8, seed=10)) == 3
+    decoder.generate_batch([prompt] * 2, max_tokens=8)
+    assert seeds == [10, 11, 12, 5, 6]

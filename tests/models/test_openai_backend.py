@@ -44,3 +44,26 @@ def test_unreachable_endpoint_is_a_clear_error():
     with pytest.raises(EndpointError) as info:
         client.sample(["x"], SamplingParams())
     assert str(info.value).startswith("cannot reach endpoint http://127.0.0.1:9/v1")
+
+
+def test_check_accepts_a_served_model_and_names_the_served_ones_otherwise(scripted_server):
+    url, _ = scripted_server
+    get_model(f"openai:{url}#scripted").check()
+    with pytest.raises(EndpointError, match=r"does not serve model 'nope' \(it serves scripted\)"):
+        get_model(f"openai:{url}#nope").check()
+
+
+def test_commands_fail_on_an_unreachable_endpoint_before_writing_a_run(tmp_path, monkeypatch, capsys):
+    from aso.cli.main import main
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("ASO_RUNS_DIR", str(runs))
+    for argv in (
+        ["eval", "humaneval", "--limit", "1"],
+        ["optimize", "humaneval", "--limit", "1", "--out", str(tmp_path / "p.json")],
+    ):
+        assert main([*argv, "--model", "openai:http://127.0.0.1:9/v1#m"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("aso: error: cannot reach endpoint http://127.0.0.1:9/v1")
+    assert not runs.exists() or not any(runs.iterdir())
+    assert not (tmp_path / "p.json").exists()

@@ -33,11 +33,11 @@ def humaneval(
 
     Example: aso eval humaneval --split heldout --priors priors.json --poe --limit 40
     """
+    from aso.cli.options import load_model
     from aso.errors import ConfigError
     from aso.grpo import load_priors
     from aso.humaneval import problems
     from aso.humaneval.evaluation import Method, evaluate
-    from aso.models import get_model
     from aso.runs import open_run
 
     if poe and priors is None:
@@ -50,7 +50,7 @@ def humaneval(
         poe_weights = weights if weights == "poai" else [float(w) for w in weights.split(",")]
     except ValueError:
         raise ConfigError(f"--weights must be poai or numbers like 0.5,0.5, got {weights!r}") from None
-    lm = get_model(model)
+    lm = load_model(model)
     config = {
         "split": split,
         "priors": loaded.content_hash if loaded else None,

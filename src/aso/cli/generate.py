@@ -27,10 +27,11 @@ def generate(
 
     Example: aso generate "Write a Python function add(a, b)." -n 4 --seed 0
     """
-    from aso.models import SamplingParams, get_model
+    from aso.cli.options import load_model
+    from aso.models import SamplingParams
     from aso.runs import Run
 
-    lm = get_model(model)
+    lm = load_model(model)
     params = SamplingParams(
         n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=tuple(stop), seed=seed
     )

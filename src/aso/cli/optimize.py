@@ -41,19 +41,19 @@ def humaneval(
 
     Example: aso optimize humaneval --train-split train --group-size 4 --epochs 1 --limit 8 --out priors.json
     """
+    from aso.cli.options import load_model
     from aso.decoding import prepend_lessons
     from aso.errors import ConfigError
     from aso.grpo import TFGRPOOptimizer
     from aso.grpo.reflection import STYLES
     from aso.humaneval import HumanEvalReward, chat_prompt, problems, task_of
-    from aso.models import get_model
     from aso.runs import open_run
 
     if reflector_style not in STYLES:
         raise ConfigError(f"--reflector-style must be one of {', '.join(STYLES)}, not {reflector_style!r}")
     if train_split == "heldout":
         raise ConfigError("--train-split heldout: the held-out split is never used for optimisation")
-    lm = get_model(model)
+    lm = load_model(model)
     config = {
         "train_split": train_split,
         "group_size": group_size,

@@ -26,3 +26,15 @@ def existing_file(path: Path, what: str) -> Path:
     from aso.config_files import require_file
 
     return require_file(path, what)
+
+
+def load_model(name: str | None):  # noqa: ANN201 - an aso.models.Model
+    """`aso.models.get_model(name)`, plus a reachability check for an endpoint (`check()`), so that a
+    command fails with one line before it writes a run directory."""
+    from aso.models import get_model
+
+    model = get_model(name)
+    check = getattr(model, "check", None)
+    if callable(check):
+        check()
+    return model

@@ -122,9 +122,9 @@ def workflow_config(
 
 def run_solve(issue, ws, argv, config, *, model, python, resume, output, command, expected=None):  # noqa: ANN001, ANN201
     """Shared by `aso solve` and `aso swe solve`: check inputs, open the run, run the workflow."""
+    from aso.cli.options import load_model
     from aso.errors import ConfigError
     from aso.grpo import load_priors
-    from aso.models import SamplingParams, get_model
     from aso.runs import open_run
     from aso.sandbox import SandboxLimits
     from aso.solve import SolveConfig, SolveWorkflow, TestReward
@@ -132,9 +132,7 @@ def run_solve(issue, ws, argv, config, *, model, python, resume, output, command
     if python is not None and not Path(python).is_file():
         raise ConfigError(f"--python {python}: no such interpreter")
     loaded = load_priors(config["priors"]) if config.get("priors") else None
-    lm = get_model(model)
-    if lm.info.backend == "openai":  # fail before the run directory exists, not half-way
-        lm.sample(["ping"], SamplingParams(n=1, max_tokens=1, temperature=0.0))
+    lm = load_model(model)  # an unreachable endpoint fails here, before the run directory exists
     config = {**config, "model": lm.info.name}
     if loaded is not None:
         config["priors_hash"] = loaded.content_hash

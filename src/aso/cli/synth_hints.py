@@ -73,7 +73,7 @@ def hints_only(
 
     Example: aso synth hints-only dex/fee_calculator_hole.yaml dex/fee_calculator_hole.synth.json --samples 3
     """
-    from aso.models import get_model
+    from aso.cli.options import load_model
     from aso.runs import Run
     from aso.synth.hints import FeedbackLog, HintGenerator, spec_hints, write_hint_file
     from aso.synth.hints.validate import load_reference
@@ -81,7 +81,7 @@ def hints_only(
 
     hole_spec = load_hole_spec(existing_file(spec, "kernel file"), existing_file(synth, "hole file"))
     settings = _settings(samples, temp, validate, constrained, seed, max_tokens)
-    lm = get_model(model)
+    lm = load_model(model)
     config = {
         "spec": str(spec),
         "synth": str(synth),
@@ -140,6 +140,7 @@ def batch(
 
     Example: aso synth batch ../shared/data/esso/dex --samples 3 --two-stage --large openai:http://localhost:8000/v1#qwen
     """
+    from aso.cli.options import load_model
     from aso.errors import ConfigError
     from aso.models import get_model, model_identity, parse_model_name
     from aso.runs import open_run
@@ -164,7 +165,11 @@ def batch(
         "measure_synth": measure_synth,
         "synth_timeout": synth_timeout,
     }
-    # The run is opened (and a --resume config checked) before any model is loaded.
+    # The run is opened (and a --resume config checked) before any local model is loaded; endpoints are
+    # checked before, so an unreachable one leaves no run directory.
+    for ref in (small_ref, large_ref):
+        if ref is not None and ref.backend == "openai":
+            load_model(ref.name)
     run = open_run(
         "synth-batch", config, resume=resume, seed=seed, model_hash=model_identity(small_ref), output=output
     )

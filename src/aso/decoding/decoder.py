@@ -221,8 +221,11 @@ class PoEDecoder:
         bank and one forward per step. Same combination as `generate`; results can differ from it only
         by padding round-off. The grammar expert is not supported here (use `generate`)."""
         temp = self.temperature
-        if self.mode is DecodeMode.PROMPT_FALLBACK:
-            return [self.generate(p, max_tokens, stop) for p in prompts]
+        if self.mode is DecodeMode.PROMPT_FALLBACK:  # one seed per row, as rows sample apart locally
+            first = self.seed if seed is None else seed
+            return [
+                self._generate_fallback(p, max_tokens, stop, temp, first + j) for j, p in enumerate(prompts)
+            ]
         if self.grammar is not None:
             raise ValueError("generate_batch does not support a grammar expert; use generate")
         names = [n for n in self.expert_names if n in self.weights.etas]
@@ -314,11 +317,15 @@ class PoEDecoder:
         return None
 
     def _generate_fallback(
-        self, prompt: Prompt, max_tokens: int, stop: Sequence[str], temp: float
+        self, prompt: Prompt, max_tokens: int, stop: Sequence[str], temp: float, seed: int | None = None
     ) -> PoEOutput:
         lessons = self.priors.library.format() if self.priors else ""
         params = SamplingParams(
-            n=1, temperature=temp, max_tokens=max_tokens, stop=tuple(stop), seed=self.seed
+            n=1,
+            temperature=temp,
+            max_tokens=max_tokens,
+            stop=tuple(stop),
+            seed=self.seed if seed is None else seed,
         )
         completion = self.model.sample([self.prior_prompt(prompt, lessons)], params)[0][0]
         finish = FinishReason.LENGTH if completion.finish_reason == "length" else FinishReason.STOP

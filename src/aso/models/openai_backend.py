@@ -66,6 +66,26 @@ class OpenAIModel:
         )
         self.limiter = RateLimiter(requests_per_second)
 
+    def check(self) -> None:
+        """Ask the endpoint for its models (no generation): EndpointError when it cannot be reached, or
+        when it lists models and `model_id` is not among them (an Ollama `name:tag` counts for `name`)."""
+        try:
+            served = [m.id for m in self.client.with_options(max_retries=0).models.list()]
+        except openai.APIConnectionError as exc:
+            raise EndpointError(
+                f"cannot reach endpoint {self.ref.location}: {exc.__class__.__name__}"
+            ) from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code in (404, 405, 501):
+                return  # a server without /models: sampling will tell
+            raise EndpointError(f"endpoint {self.ref.location} answered {exc.status_code}") from exc
+        want = self.ref.model_id
+        if served and not any(s == want or s.startswith(want + ":") for s in served):
+            listed = ", ".join(served[:8]) + (", ..." if len(served) > 8 else "")
+            raise EndpointError(
+                f"endpoint {self.ref.location} does not serve model {want!r} (it serves {listed})"
+            )
+
     def sample(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[list[Completion]]:
         """For each prompt, `params.n` completions (chat prompts use /chat/completions)."""
         results = []
