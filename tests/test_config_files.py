@@ -125,3 +125,17 @@ def test_custom_loader_and_safety():
     assert parse_yaml("a: !up x", "t.yaml", loader=Tagged) == {"a": "X"}
     message = _error(parse_yaml, "a: !!python/object:os.system {}", "t.yaml")
     assert message.startswith("t.yaml: invalid YAML at line 1, column 4: ")
+
+
+def test_read_jsonl_names_the_bad_line(tmp_path):
+    from aso.config_files import read_jsonl
+
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2}\n')
+    assert read_jsonl(path) == [(1, {"a": 1}), (3, {"a": 2})]
+    path.write_text('{"a": 1}\n{"a": \n')
+    with pytest.raises(ConfigError, match=r"p.jsonl: line 2: invalid JSON at line 1, column 7"):
+        read_jsonl(path)
+    path.write_text('{"a": 1}\n[1]\n')
+    with pytest.raises(ConfigError, match=r"p.jsonl: line 2: expected a JSON object"):
+        read_jsonl(path)

@@ -103,6 +103,16 @@ def read_json(path: str | Path, what: str = "file", *, expect: Expected = dict) 
     return parse_json(read_text(path, what), path, expect=expect)
 
 
+def read_jsonl(path: str | Path, what: str = "file") -> list[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSONL file with their line numbers (blank lines skipped); `ConfigError`
+    `<path>: line N: invalid JSON ...` or `... expected a JSON object` naming the first bad line."""
+    records = []
+    for lineno, line in enumerate(read_text(path, what).splitlines(), start=1):
+        if line.strip():
+            records.append((lineno, parse_json(line, f"{path}: line {lineno}", expect=dict)))
+    return records
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """` at line L, column C: problem (context)` from a PyYAML error, on one line."""
     if not isinstance(exc, yaml.MarkedYAMLError) or not (exc.problem or exc.context):

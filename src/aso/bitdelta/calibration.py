@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
+from aso.config_files import read_jsonl
 from aso.errors import ConfigError
 
 
@@ -27,15 +27,9 @@ def read_texts(path: str | Path) -> list[str]:
     if path.suffix != ".jsonl":
         return [path.read_text(encoding="utf-8", errors="replace")]
     texts = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise ConfigError(f"{path}:{lineno}: expected an object with a string field 'text'")
+    for lineno, record in read_jsonl(path, "calibration file"):
+        if not isinstance(record.get("text"), str):
+            raise ConfigError(f"{path}: line {lineno}: expected an object with a string field 'text'")
         texts.append(record["text"])
     return texts
 

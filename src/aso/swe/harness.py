@@ -101,17 +101,11 @@ def append_prediction(path: str | Path, instance_id: str, model: str, patch: str
 
 def read_predictions(path: str | Path) -> list[dict]:
     """The predictions of a JSONL file; ConfigError naming the line that is not a prediction."""
-    from aso.config_files import read_text
+    from aso.config_files import read_jsonl
 
     out = []
-    for n, line in enumerate(read_text(path, "predictions file").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            pred = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: line {n}: invalid JSON ({exc.msg})") from None
-        if not isinstance(pred, dict) or not isinstance(pred.get("instance_id"), str):
+    for n, pred in read_jsonl(path, "predictions file"):
+        if not isinstance(pred.get("instance_id"), str):
             raise ConfigError(f"{path}: line {n}: field 'instance_id' missing")
         if not isinstance(pred.get("model_patch") or "", str):
             raise ConfigError(f"{path}: line {n}: field 'model_patch' is not a string")
