@@ -8,6 +8,7 @@ from aso.models import ScriptedModel
 from aso.solve import Issue, SolveConfig, SolveWorkflow, StopReason, TestReward, Workspace, split_command
 from aso.solve.edits import EditStatus, is_test_file
 from aso.solve.function_edits import apply_function_answer
+from aso.solve.localize import locate_function
 from aso.solve.workflow import resolve_edit_format
 
 STACK = '''"""A stack."""
@@ -94,8 +95,9 @@ def test_only_shown_files_are_edited(stack_dir):
 
 
 def test_the_workflow_resolves_with_a_function_answer(buggy_repo):
-    fix = "The fix:\n```python\ndef add(a, b):\n    return a + b\n```\n"
-    model = ScriptedModel(respond=lambda prompt, i: fix if "code block" in prompt else "[]")
+    # the answer is pre-filled with the located function's def line; the model writes the body
+    prefilled = "```python\ndef add(a, b):\n"
+    model = ScriptedModel(respond=lambda text, i: "    return a + b" if text.endswith(prefilled) else "[]")
     reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
     flow = SolveWorkflow(model, reward, SolveConfig(group_size=2, edit_format="function"), progress=False)
     with Workspace.create(buggy_repo) as ws:
@@ -104,6 +106,8 @@ def test_the_workflow_resolves_with_a_function_answer(buggy_repo):
     assert result.summary()["edit_format"] == "function"
     prompt = str(model.calls[0])
     assert "def add(a, b):" in prompt and "1| def add" not in prompt  # shown without line numbers
+    assert "The function to change is probably `add` in calc.py." in prompt
+    assert result.summary()["target"] == "calc.py:add"
     clone = buggy_repo.parent / "clone"
     subprocess.run(["git", "clone", "-q", str(buggy_repo), str(clone)], check=True)
     subprocess.run(["git", "apply", "-"], cwd=clone, input=result.best.patch.encode(), check=True)
@@ -137,12 +141,31 @@ def test_test_files_by_convention(path, is_test):
 
 
 def test_a_candidate_that_rewrites_the_tests_is_not_rewarded_for_it(buggy_repo):
-    cheat = "```python\ndef test_add():\n    pass\n```\n"
+    cheat = "    return a + b\n```\n```python\ndef test_add():\n    pass\n```\n"  # also rewrites a test
     model = ScriptedModel(respond=lambda prompt, i: cheat if "code block" in prompt else "[]")
     reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
     config = SolveConfig(group_size=2, max_iterations=1, edit_format="function")
     with Workspace.create(buggy_repo) as ws:
         flow = SolveWorkflow(model, reward, config, progress=False)
         result = flow.solve(Issue.from_text(ISSUE, "issue.md"), ws.path, ws.files())
-    assert not result.resolved and result.best is None
-    assert all(c.patch == "" and c.dropped == ["test_file: test_calc.py"] for c in result.candidates)
+    assert result.resolved  # the fix stands; the rewritten test does not
+    for c in result.candidates:
+        assert "test_calc.py" not in c.patch and "test_file: test_calc.py" in c.dropped
+
+
+def test_function_level_localisation_picks_the_function_the_issue_and_failure_name(tmp_path):
+    (tmp_path / "ops.py").write_text(
+        "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
+    )
+    (tmp_path / "test_ops.py").write_text("def test_add():\n    assert add(2, 3) == 5\n")
+    (tmp_path / "box.py").write_text(
+        "class Box:\n    @staticmethod\n    def size(\n        items,\n    ):\n"
+        "        return len(items) - 1\n"
+    )
+    shown = ["test_ops.py", "ops.py", "box.py"]
+    target = locate_function(tmp_path, shown, "add() subtracts: add(2, 3) is -1")
+    assert (target.path, target.name, target.signature) == ("ops.py", "add", "def add(a, b):\n")
+    target = locate_function(tmp_path, ["ops.py", "box.py"], "Box.size counts one item too few")
+    assert target.name == "Box.size"
+    assert target.signature == "@staticmethod\ndef size(\n    items,\n):\n"
+    assert locate_function(tmp_path, ["test_ops.py"], "add") is None  # tests are not targets

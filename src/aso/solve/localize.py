@@ -133,6 +133,58 @@ def render_file(rel: str, text: str, words: set[str], budget: int, numbered_line
     return header + f"     (lines {lo + 1}-{hi + 1} of {len(lines)})\n" + "\n".join(window) + "\n"
 
 
+@dataclass(frozen=True)
+class FunctionTarget:
+    """The function most likely to need the change (function-level localisation)."""
+
+    path: str
+    name: str
+    """Qualified name: `func` or `Class.method`."""
+    signature: str
+    """Its decorators and `def` line(s), dedented, ending with a newline."""
+    score: float
+
+
+def locate_function(root: str | Path, shown: Iterable[str], query: str) -> FunctionTarget | None:
+    """BM25 over the functions and methods of the shown Python files that are not tests (a function's
+    document: its name and its source), best for `query`; None when there is no such function.
+
+    The second step of hierarchical localisation (files, then functions), as Agentless does it.
+    """
+    import ast
+    import textwrap
+
+    from aso.solve.edits import is_test_file
+
+    root = Path(root)
+    found: list[tuple[str, str, str, list[str]]] = []
+    for rel in shown:
+        if not rel.endswith(".py") or is_test_file(rel):
+            continue
+        text = _read(root / rel)
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        lines = text.splitlines()
+        scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+        scopes += [(f"{c.name}.", c.body) for c in tree.body if isinstance(c, ast.ClassDef)]
+        for prefix, body in scopes:
+            for node in body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+                    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                    head = textwrap.dedent("\n".join(lines[start - 1 : node.body[0].lineno - 1]))
+                    head = head + "\n" if head.strip() else ""  # a one-line `def f(): ...` has none
+                    source = "\n".join(lines[start - 1 : node.end_lineno])
+                    found.append((rel, prefix + node.name, head, tokens(node.name) + tokens(source)))
+    if not found:
+        return None
+    scores = BM25Okapi([doc or ["_"] for *_, doc in found]).get_scores(tokens(query) or ["_"])
+    best = max(range(len(found)), key=lambda i: (scores[i], -i))
+    rel, name, head, _ = found[best]
+    return FunctionTarget(rel, name, head, float(scores[best]))
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")

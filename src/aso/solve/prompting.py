@@ -7,6 +7,7 @@ from importlib import resources
 from string import Template
 
 from aso.models import Prompt
+from aso.solve.localize import FunctionTarget
 
 
 @cache
@@ -25,9 +26,20 @@ _INSTRUCTIONS = {
 
 
 def solve_prompt(
-    issue: str, files: str, feedback: str = "", issue_chars: int = 3000, edit_format: str = "search-replace"
+    issue: str,
+    files: str,
+    feedback: str = "",
+    issue_chars: int = 3000,
+    edit_format: str = "search-replace",
+    target: FunctionTarget | None = None,
+    prefill: bool = False,
 ) -> Prompt:
-    """Chat messages asking for edits in `edit_format`; `feedback` is the unpatched tests' first failure."""
+    """Chat messages asking for edits in `edit_format`; `feedback` is the unpatched tests' first failure.
+
+    With `edit_format="function"` and a `target` (function-level localisation) the prompt names the
+    function, and with `prefill` the answer is pre-filled with a code fence and its `def` line, so a
+    model that continues a final message (`aso.models.can_continue_final_message`) writes its body.
+    """
     if edit_format not in EDIT_FORMATS:
         raise ValueError(f"edit format must be one of {', '.join(EDIT_FORMATS)}, not {edit_format!r}")
     failing = _template("failing").substitute(feedback=feedback.strip()) if feedback.strip() else ""
@@ -38,7 +50,17 @@ def solve_prompt(
         instruction=_INSTRUCTIONS[edit_format],
     )
     system = "solve_system" if edit_format == "search-replace" else "solve_function_system"
-    return [
+    messages = [
         {"role": "system", "content": _template(system).substitute().strip()},
         {"role": "user", "content": user},
     ]
+    if edit_format == "function" and target is not None:
+        messages[1]["content"] += f"\nThe function to change is probably `{target.name}` in {target.path}.\n"
+        if prefill and target.signature:
+            messages.append({"role": "assistant", "content": answer_prefix(target)})
+    return messages
+
+
+def answer_prefix(target: FunctionTarget) -> str:
+    """The pre-filled start of a function-format answer: a code fence and the target's `def` line(s)."""
+    return "```python\n" + target.signature

@@ -40,12 +40,12 @@ from aso.grpo import (
     Verdict,
     group_advantages,
 )
-from aso.models import Model, SamplingParams
+from aso.models import Model, SamplingParams, can_continue_final_message
 from aso.runs import Run
 from aso.solve.edits import apply_edits, unified_diff, without_test_edits
 from aso.solve.function_edits import apply_function_answer
 from aso.solve.issue import Issue
-from aso.solve.localize import Localization, localize
+from aso.solve.localize import Localization, localize, locate_function
 from aso.solve.prompting import EDIT_FORMATS, solve_prompt
 from aso.solve.reward import TestReward
 
@@ -140,6 +140,8 @@ class SolveResult:
     localization: Localization
     calls: dict[str, int]
     edit_format: str = "search-replace"
+    target: str | None = None
+    """`path:function` of the function-level localisation (function format), else None."""
 
     @property
     def resolved(self) -> bool:
@@ -161,6 +163,7 @@ class SolveResult:
             "model_calls": dict(self.calls),
             "lessons": [e.text for e in self.library],
             "edit_format": self.edit_format,
+            "target": self.target,
             "localized": list(self.localization.shown),
         }
 
@@ -201,7 +204,14 @@ class SolveWorkflow:
         where = localize(root, files, issue.text, cfg.top_files, cfg.context_chars, numbered=numbered)
         baseline = self._baseline(root, done, run)
         library = self.priors.library if self.priors else ExperienceLibrary()
-        prompt = solve_prompt(issue.text, where.context, baseline.feedback, edit_format=self.edit_format)
+        target = None
+        if self.edit_format == "function":
+            target = locate_function(root, where.shown, issue.text + "\n" + baseline.feedback)
+        prefill = can_continue_final_message(self.model)
+        prompt = solve_prompt(
+            issue.text, where.context, baseline.feedback, edit_format=self.edit_format, target=target,
+            prefill=prefill,
+        )
         task = Task(issue.source, issue.text[:2000])
         candidates: list[Candidate] = []
         stop, iterations = StopReason.MAX_ITERATIONS, 0
@@ -224,6 +234,7 @@ class SolveWorkflow:
         result = SolveResult(
             stop, _best(candidates), baseline, candidates, iterations, library, where, self.calls,
             self.edit_format,
+            f"{target.path}:{target.name}" if target else None,
         )
         if run:
             run.write_text("best.diff", result.best.patch if result.best else "")
@@ -320,18 +331,34 @@ class SolveWorkflow:
         self, prompt: list[dict[str, str]], library: ExperienceLibrary, seed: int
     ) -> tuple[list[str], str]:
         """G answers and how they were decoded: `plain`, `prompt` (lessons in the prompt) or `poe`."""
+        lessons = library.format()
+        # a pre-filled answer (function format) is part of the answer: parse it with the continuation
+        prefix = prompt[-1]["content"] if prompt[-1].get("role") == "assistant" else ""
+        stop = ("\n```",) if prefix else ()  # the pre-filled code block ends at its closing fence
+        texts, mode = self._sample(prompt, lessons, library, seed, stop)
+        return [prefix + t + ("\n```\n" if prefix else "") for t in texts], mode
+
+    def _sample(
+        self,
+        prompt: list[dict[str, str]],
+        lessons: str,
+        library: ExperienceLibrary,
+        seed: int,
+        stop: tuple[str, ...] = (),
+    ) -> tuple[list[str], str]:
+        """The G continuations of `prompt` (PoE with the lessons for a local model, else the lessons in
+        the prompt)."""
         from aso.decoding import PoEDecoder, prepend_lessons  # torch: only when decoding
 
         cfg = self.config
-        lessons = library.format()
         if lessons and getattr(self.model, "hf_model", None) is not None:
             token_bias = self.priors.token_bias if self.priors else None
             priors = Priors(list(library.copy()), [ExpertSpec("X1", library.ids)], token_bias=token_bias)
             decoder = PoEDecoder(self.model, priors, [0.5, 0.5], temperature=cfg.temperature, seed=seed)
-            outs = decoder.generate_batch([prompt] * cfg.group_size, cfg.max_tokens, seed=seed)
+            outs = decoder.generate_batch([prompt] * cfg.group_size, cfg.max_tokens, stop, seed=seed)
             return [o.text for o in outs], "poe"
         params = SamplingParams(
-            n=cfg.group_size, temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=seed
+            n=cfg.group_size, temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=seed, stop=stop
         )
         answers = self.model.sample([prepend_lessons(prompt, lessons)], params)[0]
         return [a.text for a in answers], "prompt" if lessons else "plain"
