@@ -96,8 +96,8 @@ def test_only_shown_files_are_edited(stack_dir):
 
 def test_the_workflow_resolves_with_a_function_answer(buggy_repo):
     # the answer is pre-filled with the located function's def line; the model writes the body
-    prefilled = "```python\ndef add(a, b):\n"
-    model = ScriptedModel(respond=lambda text, i: "    return a + b" if text.endswith(prefilled) else "[]")
+    prefilled = "```python\ndef add(a, b):\n    "
+    model = ScriptedModel(respond=lambda text, i: "return a + b" if text.endswith(prefilled) else "[]")
     reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
     flow = SolveWorkflow(model, reward, SolveConfig(group_size=2, edit_format="function"), progress=False)
     with Workspace.create(buggy_repo) as ws:
@@ -141,7 +141,7 @@ def test_test_files_by_convention(path, is_test):
 
 
 def test_a_candidate_that_rewrites_the_tests_is_not_rewarded_for_it(buggy_repo):
-    cheat = "    return a + b\n```\n```python\ndef test_add():\n    pass\n```\n"  # also rewrites a test
+    cheat = "return a + b\n```\n```python\ndef test_add():\n    pass\n```\n"  # also rewrites a test
     model = ScriptedModel(respond=lambda prompt, i: cheat if "code block" in prompt else "[]")
     reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
     config = SolveConfig(group_size=2, max_iterations=1, edit_format="function")
@@ -165,6 +165,7 @@ def test_function_level_localisation_picks_the_function_the_issue_and_failure_na
     shown = ["test_ops.py", "ops.py", "box.py"]
     target = locate_function(tmp_path, shown, "add() subtracts: add(2, 3) is -1")
     assert (target.path, target.name, target.signature) == ("ops.py", "add", "def add(a, b):\n")
+    assert target.body_indent == "    "
     target = locate_function(tmp_path, ["ops.py", "box.py"], "Box.size counts one item too few")
     assert target.name == "Box.size"
     assert target.signature == "@staticmethod\ndef size(\n    items,\n):\n"

@@ -143,6 +143,8 @@ class FunctionTarget:
     signature: str
     """Its decorators and `def` line(s), dedented, ending with a newline."""
     score: float
+    body_indent: str = "    "
+    """The indentation of its body relative to the `def` line."""
 
 
 def locate_function(root: str | Path, shown: Iterable[str], query: str) -> FunctionTarget | None:
@@ -157,7 +159,7 @@ def locate_function(root: str | Path, shown: Iterable[str], query: str) -> Funct
     from aso.solve.edits import is_test_file
 
     root = Path(root)
-    found: list[tuple[str, str, str, list[str]]] = []
+    found: list[tuple[str, str, str, str, list[str]]] = []
     for rel in shown:
         if not rel.endswith(".py") or is_test_file(rel):
             continue
@@ -176,13 +178,14 @@ def locate_function(root: str | Path, shown: Iterable[str], query: str) -> Funct
                     head = textwrap.dedent("\n".join(lines[start - 1 : node.body[0].lineno - 1]))
                     head = head + "\n" if head.strip() else ""  # a one-line `def f(): ...` has none
                     source = "\n".join(lines[start - 1 : node.end_lineno])
-                    found.append((rel, prefix + node.name, head, tokens(node.name) + tokens(source)))
+                    indent = " " * max(node.body[0].col_offset - node.col_offset, 1)
+                    found.append((rel, prefix + node.name, head, indent, tokens(node.name) + tokens(source)))
     if not found:
         return None
     scores = BM25Okapi([doc or ["_"] for *_, doc in found]).get_scores(tokens(query) or ["_"])
     best = max(range(len(found)), key=lambda i: (scores[i], -i))
-    rel, name, head, _ = found[best]
-    return FunctionTarget(rel, name, head, float(scores[best]))
+    rel, name, head, indent, _ = found[best]
+    return FunctionTarget(rel, name, head, float(scores[best]), indent)
 
 
 def _read(path: Path) -> str:

@@ -37,8 +37,9 @@ def solve_prompt(
     """Chat messages asking for edits in `edit_format`; `feedback` is the unpatched tests' first failure.
 
     With `edit_format="function"` and a `target` (function-level localisation) the prompt names the
-    function, and with `prefill` the answer is pre-filled with a code fence and its `def` line, so a
-    model that continues a final message (`aso.models.can_continue_final_message`) writes its body.
+    function, and with `prefill` the answer is pre-filled with a code fence, its `def` line and the body's
+    indentation, so a model that continues a final message (`aso.models.can_continue_final_message`)
+    writes its body.
     """
     if edit_format not in EDIT_FORMATS:
         raise ValueError(f"edit format must be one of {', '.join(EDIT_FORMATS)}, not {edit_format!r}")
@@ -62,5 +63,7 @@ def solve_prompt(
 
 
 def answer_prefix(target: FunctionTarget) -> str:
-    """The pre-filled start of a function-format answer: a code fence and the target's `def` line(s)."""
-    return "```python\n" + target.signature
+    """The pre-filled start of a function-format answer: a code fence, the target's `def` line(s) and the
+    indentation of its body (a small model asked to continue after the bare `def` line mostly closes the
+    block at once; after the indentation it writes a statement)."""
+    return "```python\n" + target.signature + target.body_indent
