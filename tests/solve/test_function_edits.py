@@ -170,3 +170,12 @@ def test_function_level_localisation_picks_the_function_the_issue_and_failure_na
     assert target.name == "Box.size"
     assert target.signature == "@staticmethod\ndef size(\n    items,\n):\n"
     assert locate_function(tmp_path, ["test_ops.py"], "add") is None  # tests are not targets
+
+
+def test_a_body_written_at_another_depth_takes_the_files_indentation(stack_dir):
+    answer = '```python\ndef pop(self):\n     """Pop the last."""\n     x = self.items.pop()\n\n'
+    answer += "     return x\n```"
+    new = apply_function_answer(stack_dir, answer, ["stack.py"]).files["stack.py"]
+    body = '    def pop(self):\n        """Pop the last."""\n'
+    body += "        x = self.items.pop()\n\n        return x\n"
+    assert body in new

@@ -51,12 +51,12 @@ def apply_function_answer(root: str | Path, text: str, shown: Sequence[str]) -> 
         for node in tree.body:
             if not isinstance(node, _DEFS):
                 continue
-            new_def = _source_lines(lines, node)
             target = _find(texts, node)
             if target is None:
                 result.dropped.append(Dropped(EditStatus.NAME_NOT_FOUND, f"{_kind(node)} {node.name}"))
                 continue
             rel, old = target
+            new_def = _source_lines(lines, node, old)
             current = texts[rel].splitlines(keepends=True)
             start = _first_line(old) - 1
             indent = current[start][: len(current[start]) - len(current[start].lstrip())]
@@ -97,8 +97,17 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
-def _source_lines(lines: list[str], node: ast.stmt) -> list[str]:
-    return lines[_first_line(node) - 1 : node.end_lineno]
+def _source_lines(lines: list[str], node: ast.stmt, old: ast.stmt) -> list[str]:
+    """The lines of the answer's definition `node`; a function's body re-indented to the body indentation
+    of the definition it replaces (`old`), so a body written 5 spaces deep lands 4 deep like the file's."""
+    first = _first_line(node) - 1
+    body = getattr(node, "body", [])
+    if isinstance(node, ast.ClassDef) or not body or body[0].lineno == node.lineno:
+        return lines[first : node.end_lineno]
+    header = lines[first : body[0].lineno - 1]
+    depth = node.col_offset + max(old.body[0].col_offset - old.col_offset, 1)  # type: ignore[attr-defined]
+    dedented = textwrap.dedent("\n".join(lines[body[0].lineno - 1 : node.end_lineno]))
+    return header + textwrap.indent(dedented, " " * depth).split("\n")
 
 
 def _kind(node: ast.stmt) -> str:

@@ -19,11 +19,6 @@ EDIT_FORMATS = ("search-replace", "function")
 """Answer formats: SEARCH/REPLACE blocks (`aso.solve.edits`) or whole functions
 (`aso.solve.function_edits`)."""
 
-_INSTRUCTIONS = {
-    "search-replace": "Write the SEARCH/REPLACE blocks that resolve the issue.",
-    "function": "Write the whole corrected function, with its signature, in a single ```python code block.",
-}
-
 
 def solve_prompt(
     issue: str,
@@ -48,7 +43,7 @@ def solve_prompt(
         issue=issue.strip()[:issue_chars],
         failing=failing,
         files=files or "(no source files found)\n",
-        instruction=_INSTRUCTIONS[edit_format],
+        instruction=_template(f"instruction_{edit_format}").substitute().strip(),
     )
     system = "solve_system" if edit_format == "search-replace" else "solve_function_system"
     messages = [
@@ -56,7 +51,7 @@ def solve_prompt(
         {"role": "user", "content": user},
     ]
     if edit_format == "function" and target is not None:
-        messages[1]["content"] += f"\nThe function to change is probably `{target.name}` in {target.path}.\n"
+        messages[1]["content"] += _template("function_target").substitute(name=target.name, path=target.path)
         if prefill and target.signature:
             messages.append({"role": "assistant", "content": answer_prefix(target)})
     return messages
