@@ -179,3 +179,13 @@ def test_a_body_written_at_another_depth_takes_the_files_indentation(stack_dir):
     body = '    def pop(self):\n        """Pop the last."""\n'
     body += "        x = self.items.pop()\n\n        return x\n"
     assert body in new
+
+
+def test_function_localisation_works_with_two_functions(tmp_path):
+    # with Okapi BM25 a word in one of two documents has IDF 0: `shout` won on a title_case issue
+    (tmp_path / "case.py").write_text(
+        'def title_case(text):\n    """Capitalise every word."""\n    return text.lower()\n\n\n'
+        'def shout(text):\n    """Upper-case the whole text."""\n    return text.upper()\n'
+    )
+    issue = 'title_case() does not capitalise: title_case("hello big world") returns "hello big world"'
+    assert locate_function(tmp_path, ["case.py"], issue).name == "title_case"

@@ -13,12 +13,15 @@ from aso.cli.options import ModelOption
 
 def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, list[str]]]:
     from aso.data import dex_specs_dir
+    from aso.solve.demo_repo import write_demo_repo
 
     dex = dex_specs_dir()
     spec = [str(dex / "swap_fee_calculator_hole.yaml"), str(dex / "swap_fee_calculator_hole.synth.json")]
     m = ["--model", model]
     priors = str(out / "priors.json")
     budget = ["--max-tokens", "192"]
+    repo, issue = write_demo_repo(out / "calc-repo")
+    tests = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
     return [
         ("What the default model name resolves to", ["models", model]),
         (
@@ -120,6 +123,25 @@ def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, l
                 *m,
                 "--output",
                 str(out / "eval-priors"),
+            ],
+        ),
+        (
+            "Fix an issue in a git repository: candidate patches, tests in the sandbox, lessons",
+            [
+                "solve",
+                str(issue),
+                "--repo",
+                str(repo),
+                "--test-cmd",
+                tests,
+                "--group-size",
+                "4",
+                "--max-iterations",
+                "2",
+                *budget,
+                *m,
+                "--output",
+                str(out / "solve"),
             ],
         ),
     ]

@@ -1,5 +1,7 @@
 """Code localisation: rank a repository's source files by BM25 relevance to an issue and show the top
-ones to the model, with line numbers, within a character budget.
+ones to the model, with line numbers, within a character budget; then rank the functions of those files
+(`locate_function`). BM25+ (`rank_bm25.BM25Plus`), not Okapi BM25: with Okapi's IDF a word found in half
+of a tiny corpus (one of two functions) weighs nothing, and the ranking of a small file goes wrong.
 
 A file's document is its path parts plus every identifier in it, split at `_` and camelCase and
 lowercased (`parse_header` -> parse, header, parse_header). The query is the issue text
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25Plus
 
 from aso.dataset.retrieval import tokenize
 
@@ -75,7 +77,7 @@ def rank_files(root: Path, files: Iterable[str], query: str) -> list[RankedFile]
     if not names:
         return []
     docs = [tokens(rel.replace("/", " ")) + tokens(_read(root / rel)) for rel in names]
-    scores = BM25Okapi([d or ["_"] for d in docs]).get_scores(tokens(query) or ["_"])
+    scores = BM25Plus([d or ["_"] for d in docs]).get_scores(tokens(query) or ["_"])
     ranked = [RankedFile(rel, float(s)) for rel, s in zip(names, scores, strict=True)]
     return sorted(ranked, key=lambda r: (-r.score, r.path))
 
@@ -182,7 +184,7 @@ def locate_function(root: str | Path, shown: Iterable[str], query: str) -> Funct
                     found.append((rel, prefix + node.name, head, indent, tokens(node.name) + tokens(source)))
     if not found:
         return None
-    scores = BM25Okapi([doc or ["_"] for *_, doc in found]).get_scores(tokens(query) or ["_"])
+    scores = BM25Plus([doc or ["_"] for *_, doc in found]).get_scores(tokens(query) or ["_"])
     best = max(range(len(found)), key=lambda i: (scores[i], -i))
     rel, name, head, indent, _ = found[best]
     return FunctionTarget(rel, name, head, float(scores[best]), indent)
