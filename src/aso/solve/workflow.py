@@ -215,9 +215,8 @@ class SolveWorkflow:
         task = Task(issue.source, issue.text[:2000])
         candidates: list[Candidate] = []
         stop, iterations = StopReason.MAX_ITERATIONS, 0
-        for it in tqdm(
-            range(1, cfg.max_iterations + 1), desc="solve", unit="iter", disable=not self.progress
-        ):
+        bar = tqdm(total=cfg.max_iterations, desc="solve", unit="iter", disable=not self.progress)
+        for it in range(1, cfg.max_iterations + 1):
             key = f"iteration{it}"
             if key in done:
                 library = ExperienceLibrary.from_list(done[key]["library"])
@@ -228,9 +227,12 @@ class SolveWorkflow:
                 group, library = self._iteration(it, prompt, task, root, where, baseline, library, run)
             candidates.extend(group)
             iterations = it
+            bar.update(1)
             if any(c.resolved for c in group):
                 stop = StopReason.RESOLVED
+                bar.set_postfix_str("resolved")
                 break
+        bar.close()
         result = SolveResult(
             stop, _best(candidates), baseline, candidates, iterations, library, where, self.calls,
             self.edit_format,
