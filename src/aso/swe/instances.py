@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from aso.config_files import require_file
+from aso.data import swebench_verified
 from aso.errors import ConfigError
 
-DEFAULT_DATA = Path(os.environ.get("ASO_SWEBENCH_DATA", "/work/shared/data/swebench/verified_test.parquet"))
-"""The SWE-bench Verified parquet (`$ASO_SWEBENCH_DATA` overrides)."""
+DEFAULT_DATA = Path(os.environ.get("ASO_SWEBENCH_DATA") or swebench_verified())
+"""The SWE-bench Verified parquet shipped in `aso.data` (`$ASO_SWEBENCH_DATA` overrides)."""
 COLUMNS = (
     "repo",
     "instance_id",
