@@ -71,14 +71,12 @@ class OpenAIModel:
         when it lists models and `model_id` is not among them (an Ollama `name:tag` counts for `name`)."""
         try:
             served = [m.id for m in self.client.with_options(max_retries=0).models.list()]
-        except openai.APIConnectionError as exc:
-            raise EndpointError(
-                f"cannot reach endpoint {self.ref.location}: {exc.__class__.__name__}"
-            ) from exc
         except openai.APIStatusError as exc:
             if exc.status_code in (404, 405, 501):
                 return  # a server without /models: sampling will tell
-            raise EndpointError(f"endpoint {self.ref.location} answered {exc.status_code}") from exc
+            raise self._error(exc) from exc
+        except openai.APIConnectionError as exc:
+            raise self._error(exc) from exc
         want = self.ref.model_id
         if served and not any(s == want or s.startswith(want + ":") for s in served):
             listed = ", ".join(served[:8]) + (", ..." if len(served) > 8 else "")
@@ -119,14 +117,16 @@ class OpenAIModel:
                 messages=prompt, logprobs=params.logprobs or None, **common
             )
             return [self._from_chat_choice(c) for c in resp.choices]
-        except openai.APIConnectionError as exc:
-            raise EndpointError(
-                f"cannot reach endpoint {self.ref.location}: {exc.__class__.__name__}"
-            ) from exc
-        except openai.APIStatusError as exc:
+        except (openai.APIConnectionError, openai.APIStatusError) as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: openai.APIConnectionError | openai.APIStatusError) -> EndpointError:
+        """The one-line `EndpointError` for a failed request: unreachable, or the status and its detail."""
+        if isinstance(exc, openai.APIStatusError):
             body = exc.body.get("detail", exc.body) if isinstance(exc.body, dict) else exc.message
             detail = str(body).splitlines()[0][:200]
-            raise EndpointError(f"endpoint {self.ref.location} answered {exc.status_code}: {detail}") from exc
+            return EndpointError(f"endpoint {self.ref.location} answered {exc.status_code}: {detail}")
+        return EndpointError(f"cannot reach endpoint {self.ref.location}: {exc.__class__.__name__}")
 
     @staticmethod
     def _from_text_choice(choice) -> Completion:

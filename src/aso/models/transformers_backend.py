@@ -32,19 +32,18 @@ def converted_cache_dir(identity: str) -> Path:
 
 def _load_gguf(ref: ModelRef, identity: str):
     cache = converted_cache_dir(identity)
-    if (cache / "complete").is_file():
-        return AutoTokenizer.from_pretrained(cache), AutoModelForCausalLM.from_pretrained(cache)
-    tokenizer = AutoTokenizer.from_pretrained(ref.location, gguf_file=ref.model_id)
-    model = AutoModelForCausalLM.from_pretrained(ref.location, gguf_file=ref.model_id)
-    _save_converted(model, tokenizer, cache)
-    if (cache / "complete").is_file():
-        # the first load returns what every later load returns: a plain model from the cache
-        return AutoTokenizer.from_pretrained(cache), AutoModelForCausalLM.from_pretrained(cache)
-    # no writable cache: the dequantised weights are plain floats, but transformers still marks the
-    # model quantized (and refuses `.float()`, `.to(dtype)`); drop the marks
-    model.is_quantized = False
-    model.hf_quantizer = None
-    return tokenizer, model
+    if not (cache / "complete").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(ref.location, gguf_file=ref.model_id)
+        model = AutoModelForCausalLM.from_pretrained(ref.location, gguf_file=ref.model_id)
+        _save_converted(model, tokenizer, cache)
+        if not (cache / "complete").is_file():
+            # no writable cache: the dequantised weights are plain floats, but transformers still marks
+            # the model quantized (and refuses `.float()`, `.to(dtype)`); drop the marks
+            model.is_quantized = False
+            model.hf_quantizer = None
+            return tokenizer, model
+    # the first load returns what every later load returns: a plain model from the cache
+    return AutoTokenizer.from_pretrained(cache), AutoModelForCausalLM.from_pretrained(cache)
 
 
 def _save_converted(model, tokenizer: PreTrainedTokenizerBase, cache: Path) -> None:
