@@ -53,10 +53,13 @@ def solve(
 
     Example: aso solve issue.md --repo . --group-size 4 --max-iterations 3 --test-cmd "python -m pytest -q"
     """
-    from aso.solve import Workspace, read_issue, split_command
+    from aso.sandbox import SandboxLimits
+    from aso.solve import TestReward, Workspace, read_issue, split_command
 
     issue = read_issue(issue_file)
     argv = split_command(test_cmd)
+    check_python(python)
+    reward = TestReward(argv, limits=SandboxLimits(timeout_s=timeout, cpu_s=int(timeout)), python=python)
     with Workspace.create(repo, commit) as ws:
         config = {
             "issue": str(issue_file),
@@ -78,7 +81,7 @@ def solve(
             ),
         }
         result, run = run_solve(
-            issue, ws, argv, config, model=model, python=python, resume=resume, output=output, command="solve"
+            issue, ws, reward, config, model=model, resume=resume, output=output, command="solve"
         )
     s = result.summary()
     state = "resolved" if s["resolved"] else "not resolved"
@@ -120,17 +123,24 @@ def workflow_config(
     }
 
 
-def run_solve(issue, ws, argv, config, *, model, python, resume, output, command, expected=None):  # noqa: ANN001, ANN201
-    """Shared by `aso solve` and `aso swe solve`: check inputs, open the run, run the workflow."""
-    from aso.cli.options import load_model
+def check_python(python: str | None) -> None:
+    """A one-line error naming `--python` when the interpreter does not exist."""
     from aso.errors import ConfigError
-    from aso.grpo import load_priors
-    from aso.runs import open_run
-    from aso.sandbox import SandboxLimits
-    from aso.solve import SolveConfig, SolveWorkflow, TestReward
 
     if python is not None and not Path(python).is_file():
         raise ConfigError(f"--python {python}: no such interpreter")
+
+
+def run_solve(issue, ws, reward, config, *, model, resume, output, command):  # noqa: ANN001, ANN201
+    """Shared by `aso solve` and `aso swe solve`: load priors and model, open the run, run the workflow
+    with `reward` (the caller's `TestReward`) and the `SolveConfig` fields of `config`."""
+    from dataclasses import fields
+
+    from aso.cli.options import load_model
+    from aso.grpo import load_priors
+    from aso.runs import open_run
+    from aso.solve import SolveConfig, SolveWorkflow
+
     loaded = load_priors(config["priors"]) if config.get("priors") else None
     lm = load_model(model)  # an unreachable endpoint fails here, before the run directory exists
     config = {**config, "model": lm.info.name}
@@ -139,18 +149,7 @@ def run_solve(issue, ws, argv, config, *, model, python, resume, output, command
     run = open_run(
         command, config, resume=resume, seed=config["seed"], model_hash=lm.info.identity, output=output
     )
-    cfg = SolveConfig(
-        group_size=config["group_size"],
-        max_iterations=config["max_iterations"],
-        temperature=config["temperature"],
-        max_tokens=config["max_tokens"],
-        top_files=config["top_files"],
-        context_chars=config["context_chars"],
-        seed=config["seed"],
-        edit_format=config.get("edit_format", "auto"),
-    )
-    limits = SandboxLimits(timeout_s=config["timeout"], cpu_s=int(config["timeout"]))
-    reward = TestReward(argv, expected=expected, limits=limits, python=python)
+    cfg = SolveConfig(**{f.name: config[f.name] for f in fields(SolveConfig) if f.name in config})
     result = SolveWorkflow(lm, reward, cfg, priors=loaded).solve(issue, ws.path, ws.files(), run=run)
     run.finish(**{k: v for k, v in result.summary().items() if k != "lessons"})
     return result, run

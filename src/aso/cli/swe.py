@@ -85,7 +85,7 @@ def solve(
 
     Example: aso swe solve pytest-dev__pytest-7432 --repo-cache ~/swe-repos --python ~/py39/bin/python
     """
-    from aso.cli.solve import run_solve, workflow_config
+    from aso.cli.solve import check_python, run_solve, workflow_config
     from aso.solve import Issue
     from aso.swe import find_repo, instance_reward, prepare, test_files, without_files
     from aso.swe.harness import append_prediction
@@ -93,6 +93,7 @@ def solve(
     inst = _instance(data, instance_id)
     repo = find_repo(repo_cache, inst.repo)
     issue = Issue.from_text(inst.problem_statement, inst.instance_id)
+    check_python(python)
     reward = instance_reward(inst, python, timeout)
     with prepare(inst, repo) as ws:
         config = {
@@ -115,16 +116,7 @@ def solve(
             ),
         }
         result, run = run_solve(
-            issue,
-            ws,
-            reward.argv,
-            config,
-            model=model,
-            python=python,
-            resume=resume,
-            output=output,
-            command="swe solve",
-            expected=inst.tests,
+            issue, ws, reward, config, model=model, resume=resume, output=output, command="swe solve"
         )
     patch = without_files(result.best.patch if result.best else "", test_files(inst.test_patch))
     append_prediction(predictions, inst.instance_id, str(run.config["model"]), patch)
