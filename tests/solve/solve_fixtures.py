@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from aso.models import ScriptedModel
+from aso.solve import Issue, SolveConfig, SolveWorkflow, TestReward, Workspace, split_command
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
 TESTS = (
@@ -63,3 +64,15 @@ class WrongModel(ScriptedModel):
 
     def __init__(self) -> None:
         super().__init__(respond=answers(WRONG), name="wrong")
+
+
+def solve(repo: Path, respond, *, group=2, iterations=3, run=None, edit_format="auto"):  # noqa: ANN001, ANN201
+    """Run the workflow on a copy of `repo` with a ScriptedModel answering by `respond`, on ISSUE;
+    returns (result, model, reward)."""
+    model = ScriptedModel(respond=respond)
+    reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
+    config = SolveConfig(group_size=group, max_iterations=iterations, edit_format=edit_format)
+    flow = SolveWorkflow(model, reward, config, progress=False)
+    with Workspace.create(repo) as ws:
+        result = flow.solve(Issue.from_text(ISSUE, "issue.md"), ws.path, ws.files(), run=run)
+    return result, model, reward

@@ -1,11 +1,11 @@
 import subprocess
 
 import pytest
-from solve_fixtures import FAST, ISSUE, git
+from solve_fixtures import git, solve
 
 from aso.errors import ConfigError
 from aso.models import ScriptedModel
-from aso.solve import Issue, SolveConfig, SolveWorkflow, StopReason, TestReward, Workspace, split_command
+from aso.solve import StopReason
 from aso.solve.edits import EditStatus, is_test_file
 from aso.solve.function_edits import apply_function_answer
 from aso.solve.localize import locate_function
@@ -97,11 +97,10 @@ def test_only_shown_files_are_edited(stack_dir):
 def test_the_workflow_resolves_with_a_function_answer(buggy_repo):
     # the answer is pre-filled with the located function's def line; the model writes the body
     prefilled = "```python\ndef add(a, b):\n    "
-    model = ScriptedModel(respond=lambda text, i: "return a + b" if text.endswith(prefilled) else "[]")
-    reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
-    flow = SolveWorkflow(model, reward, SolveConfig(group_size=2, edit_format="function"), progress=False)
-    with Workspace.create(buggy_repo) as ws:
-        result = flow.solve(Issue.from_text(ISSUE, "issue.md"), ws.path, ws.files())
+    body = "return a + b"
+    result, model, _ = solve(
+        buggy_repo, lambda text, i: body if text.endswith(prefilled) else "[]", edit_format="function"
+    )
     assert result.resolved and result.stop is StopReason.RESOLVED
     assert result.summary()["edit_format"] == "function"
     prompt = str(model.calls[0])
@@ -142,12 +141,12 @@ def test_test_files_by_convention(path, is_test):
 
 def test_a_candidate_that_rewrites_the_tests_is_not_rewarded_for_it(buggy_repo):
     cheat = "return a + b\n```\n```python\ndef test_add():\n    pass\n```\n"  # also rewrites a test
-    model = ScriptedModel(respond=lambda prompt, i: cheat if "code block" in prompt else "[]")
-    reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
-    config = SolveConfig(group_size=2, max_iterations=1, edit_format="function")
-    with Workspace.create(buggy_repo) as ws:
-        flow = SolveWorkflow(model, reward, config, progress=False)
-        result = flow.solve(Issue.from_text(ISSUE, "issue.md"), ws.path, ws.files())
+    result, _, _ = solve(
+        buggy_repo,
+        lambda text, i: cheat if "code block" in text else "[]",
+        iterations=1,
+        edit_format="function",
+    )
     assert result.resolved  # the fix stands; the rewritten test does not
     for c in result.candidates:
         assert "test_calc.py" not in c.patch and "test_file: test_calc.py" in c.dropped

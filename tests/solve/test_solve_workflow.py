@@ -1,26 +1,15 @@
 import subprocess
 
-from solve_fixtures import CALC, FAST, FIX, ISSUE, MALFORMED, WRONG, answers, git
+from solve_fixtures import CALC, FIX, MALFORMED, WRONG, answers, git, solve
 
 from aso.grpo import ExperienceLibrary
-from aso.models import ScriptedModel
 from aso.runs import Run
-from aso.solve import Issue, SolveConfig, SolveWorkflow, StopReason, TestReward, Workspace, split_command
-
-
-def solve(repo, respond, tmp_path, *, group=2, iterations=3, run=None):
-    model = ScriptedModel(respond=respond)
-    reward = TestReward(split_command("python -m pytest -q -p no:cacheprovider"), env=FAST)
-    config = SolveConfig(group_size=group, max_iterations=iterations)
-    flow = SolveWorkflow(model, reward, config, progress=False)
-    with Workspace.create(repo) as ws:
-        result = flow.solve(Issue.from_text(ISSUE, "issue.md"), ws.path, ws.files(), run=run)
-    return result, model, reward
+from aso.solve import StopReason
 
 
 def test_a_correct_answer_resolves_and_stops_early(buggy_repo, tmp_path):
     head = git(buggy_repo, "rev-parse", "HEAD")
-    result, model, _ = solve(buggy_repo, answers(FIX, WRONG), tmp_path)
+    result, model, _ = solve(buggy_repo, answers(FIX, WRONG))
     assert result.resolved and result.stop is StopReason.RESOLVED
     assert result.iterations == 1 and len(result.candidates) == 2
     assert result.best.verdict.reward == 1.0 and result.best.text == FIX
@@ -36,7 +25,7 @@ def test_a_correct_answer_resolves_and_stops_early(buggy_repo, tmp_path):
 
 
 def test_a_wrong_answer_scores_lower_with_feedback_and_the_group_reflects(buggy_repo, tmp_path):
-    result, model, _ = solve(buggy_repo, answers(WRONG, MALFORMED), tmp_path, iterations=1)
+    result, model, _ = solve(buggy_repo, answers(WRONG, MALFORMED), iterations=1)
     wrong, malformed = result.candidates
     assert not result.resolved and result.stop is StopReason.MAX_ITERATIONS
     assert wrong.verdict.reward < malformed.verdict.reward  # breaking mul() loses a passing test
@@ -48,7 +37,7 @@ def test_a_wrong_answer_scores_lower_with_feedback_and_the_group_reflects(buggy_
 
 
 def test_lessons_reach_the_next_iterations_prompt(buggy_repo, tmp_path):
-    result, model, _ = solve(buggy_repo, answers(WRONG, MALFORMED, FIX, FIX), tmp_path, iterations=3)
+    result, model, _ = solve(buggy_repo, answers(WRONG, MALFORMED, FIX, FIX), iterations=3)
     assert result.resolved and result.iterations == 2
     solve_prompts = [str(p) for p in model.calls if "SEARCH/REPLACE" in str(p)]
     assert "Read the failing assertion" not in solve_prompts[0]
@@ -56,16 +45,16 @@ def test_lessons_reach_the_next_iterations_prompt(buggy_repo, tmp_path):
 
 
 def test_identical_patches_are_tested_once(buggy_repo, tmp_path):
-    _, _, reward = solve(buggy_repo, answers(WRONG), tmp_path, group=3, iterations=1)
+    _, _, reward = solve(buggy_repo, answers(WRONG), group=3, iterations=1)
     assert reward.runs == 2  # the unpatched baseline and one distinct patch
 
 
 def test_resume_skips_finished_iterations(buggy_repo, tmp_path):
     run = Run.create("solve", {"x": 1}, path=tmp_path / "run")
-    first, _, _ = solve(buggy_repo, answers(WRONG, MALFORMED), tmp_path, iterations=2, run=run)
+    first, _, _ = solve(buggy_repo, answers(WRONG, MALFORMED), iterations=2, run=run)
     assert set(run.done_items()) == {"baseline", "iteration1", "iteration2"}
     assert (run.path / "patches" / "iter2-cand0.diff").read_text() == first.candidates[2].patch
-    again, model, reward = solve(buggy_repo, answers(FIX), tmp_path, iterations=2, run=Run.resume(run.path))
+    again, model, reward = solve(buggy_repo, answers(FIX), iterations=2, run=Run.resume(run.path))
     assert model.calls == [] and reward.runs == 0
     assert [c.verdict.reward for c in again.candidates] == [c.verdict.reward for c in first.candidates]
     assert isinstance(again.library, ExperienceLibrary) and len(again.library) == len(first.library)

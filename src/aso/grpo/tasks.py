@@ -36,6 +36,15 @@ class Verdict:
         """Every test passed (and there was at least one)."""
         return bool(self.outcomes) and all(self.outcomes)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a run log: `reward`, `outcomes` (a list), `feedback`."""
+        return {"reward": self.reward, "outcomes": list(self.outcomes), "feedback": self.feedback}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Verdict:
+        """Inverse of `to_dict`."""
+        return cls(d["reward"], tuple(d["outcomes"]), d["feedback"])
+
 
 class RewardFn(Protocol):
     """Verifies a batch of attempts at one task."""

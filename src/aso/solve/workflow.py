@@ -107,19 +107,12 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the run log."""
-        data = asdict(self)
-        data["verdict"] = {
-            "reward": self.verdict.reward,
-            "outcomes": list(self.verdict.outcomes),
-            "feedback": self.verdict.feedback,
-        }
-        return data
+        return {**asdict(self), "verdict": self.verdict.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Candidate:
         """Inverse of `to_dict`."""
-        v = d["verdict"]
-        verdict = Verdict(v["reward"], tuple(v["outcomes"]), v["feedback"])
+        verdict = Verdict.from_dict(d["verdict"])
         return cls(
             d["iteration"], d["index"], d["text"], d["patch"], verdict, list(d["dropped"]), d["advantage"]
         )
@@ -246,20 +239,12 @@ class SolveWorkflow:
     def _baseline(self, root: Path, done: dict, run: Run | None) -> Verdict:
         if "baseline" in done:
             self.reward.expected = tuple(done["baseline"]["expected"])
-            v = done["baseline"]["verdict"]
-            return Verdict(v["reward"], tuple(v["outcomes"]), v["feedback"])
+            return Verdict.from_dict(done["baseline"]["verdict"])
         first = self.reward.baseline(root)
-        verdict = first.verdict
         if run:
-            data = {
-                "reward": verdict.reward,
-                "outcomes": list(verdict.outcomes),
-                "feedback": verdict.feedback,
-            }
-            run.mark_done(
-                "baseline", expected=list(self.reward.expected or ()), verdict=data, tail=first.tail
-            )
-        return verdict
+            expected = list(self.reward.expected or ())
+            run.mark_done("baseline", expected=expected, verdict=first.verdict.to_dict(), tail=first.tail)
+        return first.verdict
 
     def _iteration(
         self,
