@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,15 +32,11 @@ TEST_CMD = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cache
 
 def git_copy(fixture: Path, into: Path) -> Path:
     """The fixture's package and tests (not issue.md) as a fresh one-commit git repository."""
+    from aso.solve.demo_repo import init_repo
+
     repo = into / fixture.name
     shutil.copytree(fixture, repo, ignore=shutil.ignore_patterns("issue.md", "__pycache__"))
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-    return repo
+    return init_repo(repo)
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 import pytest
-from solve_fixtures import CALC, ISSUE, TESTS, make_repo
+from solve_fixtures import CALC, ISSUE, TESTS
+
+from aso.solve.demo_repo import init_repo
 
 
 @pytest.fixture
 def buggy_repo(tmp_path):
-    return make_repo(tmp_path / "repo", {"calc.py": CALC, "test_calc.py": TESTS, "README.md": "calc\n"})
+    return init_repo(tmp_path / "repo", {"calc.py": CALC, "test_calc.py": TESTS, "README.md": "calc\n"})
 
 
 @pytest.fixture

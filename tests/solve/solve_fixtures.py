@@ -27,17 +27,6 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def make_repo(path: Path, files: dict[str, str]) -> Path:
-    path.mkdir(parents=True)
-    for name, text in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(text)
-    git(path, "init", "-q")
-    git(path, "add", "-A")
-    git(path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
-    return path
-
-
 def answers(*solutions: str):
     """A `respond` callback: the i-th solve prompt gets solutions[i % n]; reflections get LESSON."""
     count = {"solve": 0}

@@ -4,9 +4,10 @@ import subprocess
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from solve_fixtures import CALC, make_repo
+from solve_fixtures import CALC
 
 from aso.cli.main import main
+from aso.solve.demo_repo import init_repo
 from aso.swe import DEFAULT_DATA, load_instances, read_predictions, test_files
 
 OLD_TESTS = "from calc import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
@@ -24,7 +25,7 @@ def diff(repo, path, text):
 @pytest.fixture
 def swe(tmp_path):
     """A repo cache with acme/calc and a parquet holding one instance with SWE-bench's columns."""
-    repo = make_repo(tmp_path / "cache" / "acme__calc", {"calc.py": CALC, "test_calc.py": OLD_TESTS})
+    repo = init_repo(tmp_path / "cache" / "acme__calc", {"calc.py": CALC, "test_calc.py": OLD_TESTS})
     head = subprocess.run(
         ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout
