@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import print_table, write_result  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "solve"
-TEST_CMD = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
 
 
 def git_copy(fixture: Path, into: Path) -> Path:
@@ -61,6 +60,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from aso.cli.main import main as aso
+    from aso.solve.reward import PLAIN_PYTEST
 
     fixtures = sorted(p for p in DATA.iterdir() if (p / "issue.md").is_file())
     if args.only:
@@ -72,7 +72,7 @@ def main() -> None:
         for fixture, edit_format in jobs:
             repo = git_copy(fixture, Path(tmp) / edit_format)
             out = args.runs / f"{stamp}-{fixture.name}-{edit_format}"
-            argv = ["solve", str(fixture / "issue.md"), "--repo", str(repo), "--test-cmd", TEST_CMD]
+            argv = ["solve", str(fixture / "issue.md"), "--repo", str(repo), "--test-cmd", PLAIN_PYTEST]
             argv += ["--edit-format", edit_format]
             argv += ["--group-size", str(args.group_size), "--max-iterations", str(args.max_iterations)]
             argv += ["--max-tokens", str(args.max_tokens), "--context-chars", str(args.context_chars)]
@@ -116,7 +116,7 @@ def main() -> None:
         rows,
     )
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    path = write_result("solve", {"settings": settings, "test_cmd": TEST_CMD, "results": results})
+    path = write_result("solve", {"settings": settings, "test_cmd": PLAIN_PYTEST, "results": results})
     print(f"\nwrote {path}")
 
 

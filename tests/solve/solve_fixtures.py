@@ -18,7 +18,6 @@ FIX = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>
 WRONG = "calc.py\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a * b + 1\n>>>>>>> REPLACE\n"
 MALFORMED = "calc.py\n<<<<<<< SEARCH\n    return a - b\n"
 FAST = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # 1.3 s less per sandboxed pytest run
-FAST_CMD = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
 LESSON = '[{"op": "ADD", "text": "Read the failing assertion before changing arithmetic."}]'
 
 

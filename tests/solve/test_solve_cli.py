@@ -1,9 +1,10 @@
 import json
 
 import pytest
-from solve_fixtures import FAST_CMD, git
+from solve_fixtures import git
 
 from aso.cli.main import main
+from aso.solve.reward import PLAIN_PYTEST
 
 MODEL = "aso_solve_fake.models:FixingModel"
 
@@ -26,7 +27,16 @@ def run_cli(args, capsys):
 
 def test_solve_cli_writes_a_run_directory(buggy_repo, issue_file, tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["solve", str(issue_file), "--repo", str(buggy_repo), "--group-size", "2", "--test-cmd", FAST_CMD]
+    args = [
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--group-size",
+        "2",
+        "--test-cmd",
+        PLAIN_PYTEST,
+    ]
     code, stdout, err = run_cli([*args, "--model", MODEL, "--output", str(out)], capsys)
     assert code == 0 and stdout.startswith("resolved: best reward 1.00 after 1 iteration(s)")
     summary = json.loads((out / "summary.json").read_text())
@@ -57,7 +67,7 @@ def test_solve_cli_errors_are_one_line(buggy_repo, issue_file, tmp_path, capsys,
     (tmp_path / "notgit").mkdir()
     issue = str(tmp_path / change["issue"]) if "issue" in change else str(issue_file)
     repo = str(tmp_path / change["repo"]) if "repo" in change else str(buggy_repo)
-    args = ["solve", issue, "--repo", repo, "--test-cmd", change.get("test_cmd", FAST_CMD)]
+    args = ["solve", issue, "--repo", repo, "--test-cmd", change.get("test_cmd", PLAIN_PYTEST)]
     args += ["--commit", change["commit"]] if "commit" in change else []
     args += ["--model", change.get("model", MODEL), "--output", str(tmp_path / "run")]
     code, _, err = run_cli(args, capsys)

@@ -14,6 +14,7 @@ from aso.cli.options import ModelOption
 def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, list[str]]]:
     from aso.data import dex_specs_dir
     from aso.solve.demo_repo import write_demo_repo
+    from aso.solve.reward import PLAIN_PYTEST
 
     dex = dex_specs_dir()
     spec = [str(dex / "swap_fee_calculator_hole.yaml"), str(dex / "swap_fee_calculator_hole.synth.json")]
@@ -21,7 +22,6 @@ def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, l
     priors = str(out / "priors.json")
     budget = ["--max-tokens", "192"]
     repo, issue = write_demo_repo(out / "calc-repo")
-    tests = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
     return [
         ("What the default model name resolves to", ["models", model]),
         (
@@ -133,7 +133,7 @@ def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, l
                 "--repo",
                 str(repo),
                 "--test-cmd",
-                tests,
+                PLAIN_PYTEST,
                 "--group-size",
                 "4",
                 "--max-iterations",

@@ -23,6 +23,9 @@ from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
 
 _SUMMARY = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS)\s+(\S.*?)(?:\s+-\s+(.*))?$")
 _PASSING = {"PASSED", "XFAIL"}
+PLAIN_PYTEST = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
+"""A `--test-cmd` for repositories that need no pytest plugin: ~1.3 s less per sandboxed run than
+loading every plugin of the interpreter's site-packages (the demo and the solve benchmark use it)."""
 EXIT_CODE_TEST = "<exit code 0>"
 """The one test of a command whose output has no pytest ids."""
 
