@@ -1,0 +1,76 @@
+"""Scripted tasks for the executors' tests and benchmarks (no model, deterministic, importable by workers).
+
+- `seeded_draws`: `{"seed": S, "n": N}` -> N numbers drawn by `random.Random(S)`, plus the worker
+- `die_once`: kills its own process (SIGKILL) the first time it sees `marker` missing; answers after
+- `always_die`: kills its own process every time
+- `record_and_echo`: appends the item's key to `log` (one line per execution), returns the payload
+- `model_probe`: loads `model` through the worker cache; returns the pid and this process's load count
+- `fail`: raises (an item error, not a worker death)
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from pathlib import Path
+from typing import Any
+
+from aso.executors.worker import model_loads, worker_model
+
+
+def seeded_draws(payload: dict[str, Any]) -> dict[str, Any]:
+    """Deterministic numbers from the payload's seed."""
+    rng = random.Random(int(payload["seed"]))
+    return {"draws": [rng.random() for _ in range(int(payload.get("n", 4)))]}
+
+
+def _kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_once(payload: dict[str, Any]) -> dict[str, Any]:
+    """The first attempt kills its worker mid-task; a retry (marker present) returns the seed's draws."""
+    marker = Path(payload["marker"])
+    if not marker.exists():
+        marker.write_text(str(os.getpid()))
+        _kill_self()
+    return seeded_draws(payload)
+
+
+def always_die(payload: dict[str, Any]) -> dict[str, Any]:
+    """Kill the worker on every attempt."""
+    _kill_self()
+    return {}  # never reached
+
+
+def record_and_echo(payload: dict[str, Any]) -> dict[str, Any]:
+    """Append `payload["key"]` to the file `payload["log"]` (one line per execution) and echo the payload."""
+    with open(payload["log"], "a", encoding="utf-8") as fh:
+        fh.write(f"{payload['key']}\n")
+    return dict(payload)
+
+
+def model_probe(payload: dict[str, Any]) -> dict[str, Any]:
+    """Load `payload["model"]` through the worker cache; report which process and how many loads."""
+    worker_model(payload["model"])
+    return {"pid": os.getpid(), "loads": model_loads().get(payload["model"], 0)}
+
+
+def fail(payload: dict[str, Any]) -> dict[str, Any]:
+    """Raise: the item fails, the worker lives."""
+    raise ValueError(f"scripted failure for {payload.get('key', '?')}")
+
+
+class CountingModel:
+    """A scripted model loadable by name in any worker: `aso.executors.testing:CountingModel`."""
+
+    def __init__(self) -> None:
+        from aso.models import ScriptedModel
+
+        self._inner = ScriptedModel(respond=lambda text, i: f"echo {len(text)}", name="counting")
+        self.info = self._inner.info
+
+    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
+        """Echo each prompt's length, `params.n` times."""
+        return self._inner.sample(prompts, params)
