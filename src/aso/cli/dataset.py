@@ -7,7 +7,16 @@ from pathlib import Path
 
 import typer
 
-from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
+from aso.cli.options import (
+    ExecutorOption,
+    ModelOption,
+    OutputOption,
+    RayAddressOption,
+    ResumeOption,
+    SeedOption,
+    WorkersOption,
+    make_executor,
+)
 
 dataset_app = typer.Typer(
     help="Dataset synthesis (ADR-0006): modes reward (A), map-elites (E), prior (F).", no_args_is_help=True
@@ -37,10 +46,18 @@ def run(
     judge: str = typer.Option("", "--judge", help="LLM judge model for RAGAS-style metrics."),
     output: Path | None = OutputOption,
     resume: Path | None = ResumeOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
     """Generate a dataset with one of ADR-0006's candidates; resumable with --resume RUN.
 
+    With --workers N each batch of prompts is split into N chunks sampled by N workers (each loads the
+    model once); the samples depend on N, not on the executor.
+
     Example: aso dataset run --mode map-elites --language python --budget 60 --config E2
+
+    Example: aso dataset run --budget 64 --batch-size 16 --executor ray --workers 4 --ray-address auto
     """
     from aso.dataset.config import DatasetConfig
     from aso.dataset.loop import run_dataset
@@ -62,7 +79,8 @@ def run(
         retrieval=not no_retrieval,
         judge=judge,
     )
-    run_store, metrics = run_dataset(config, resume=resume, output=output)
+    with make_executor(executor, workers, ray_address) as pool:
+        run_store, metrics = run_dataset(config, resume=resume, output=output, executor=pool)
     fill = metrics.get("fill_rate")
     print(f"run: {run_store.path}")
     print(

@@ -38,3 +38,23 @@ def load_model(name: str | None):  # noqa: ANN201 - an aso.models.Model
     if callable(check):
         check()
     return model
+
+
+ExecutorOption = typer.Option(
+    "local", "--executor", help="Where items run: local (processes here) or ray (a Ray instance or cluster)."
+)
+WorkersOption = typer.Option(
+    1, "--workers", min=1, help="Worker processes (local) or Ray actors; 1 = this process (local)."
+)
+RayAddressOption = typer.Option(
+    None,
+    "--ray-address",
+    help="Ray cluster to join: auto or HOST:PORT (default with --executor ray: a private local instance).",
+)
+
+
+def make_executor(executor: str, workers: int, ray_address: str | None):  # noqa: ANN201 - an Executor
+    """The `aso.executors.Executor` the shared --executor/--workers/--ray-address options name."""
+    from aso.executors import get_executor
+
+    return get_executor(executor, workers, ray_address=ray_address)

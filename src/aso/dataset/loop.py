@@ -33,6 +33,8 @@ from aso.dataset.requests import GenerationRequest
 from aso.dataset.reward import RewardMode, reward_weights
 from aso.dataset.stages import ExamplePipeline, ExampleRecord, StageOutcome
 from aso.errors import ConfigError, RunStateError
+from aso.executors import Executor
+from aso.executors.sampling import runs_in_process, sample_over
 from aso.models import Model, SamplingParams
 from aso.runs import Run
 
@@ -121,11 +123,19 @@ def build_mode(config: DatasetConfig, vocabulary: list[str], prior: ConstructPri
 class DatasetLoop:
     """One dataset run over a model; `run()` generates until the budget is spent."""
 
-    def __init__(self, config: DatasetConfig, run: Run, model: Model, progress: bool = True) -> None:
+    def __init__(
+        self,
+        config: DatasetConfig,
+        run: Run,
+        model: Model | None,
+        progress: bool = True,
+        executor: Executor | None = None,
+    ) -> None:
         check_map_unchanged(config)
         self.config = config
         self.run_store = run
-        self.model = model
+        self.model = model  # None when the executor's workers load it
+        self.executor = executor
         self.progress = progress
         self.adapter = get_adapter(config.language)
         self.vocabulary = resolve_vocabulary(self.adapter, config)
@@ -184,7 +194,9 @@ class DatasetLoop:
         params = SamplingParams(
             n=1, temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed * 100_003 + it
         )
-        outputs = self.model.sample(prompts, params)
+        outputs = sample_over(
+            self.executor, self.model, cfg.model, prompts, params, run=self.run_store, key=key
+        )
         records = []
         for j, output in enumerate(outputs):
             record = self.pipeline.evaluate(it * cfg.batch_size + j, output[0].text, self.mode.novelty_pool())
@@ -278,8 +290,13 @@ def run_dataset(
     resume: Path | None = None,
     output: Path | None = None,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> tuple[Run, dict]:
-    """Library entry point: create (or resume) a run directory and generate; returns (run, metrics)."""
+    """Library entry point: create (or resume) a run directory and generate; returns (run, metrics).
+
+    With an `executor` whose workers are other processes, each batch of prompts is split over them and
+    the model is loaded by each worker (by name), not here.
+    """
     from aso.runs import open_run
 
     if resume is not None:
@@ -293,16 +310,25 @@ def run_dataset(
         config = config.model_copy(
             update={"construct_map_sha256": file_sha256(path) if path.is_file() else ""}
         )
-    if model is None:
+    if model is not None:
+        identity = model.info.identity
+    elif runs_in_process(executor):
         from aso.models import get_model
 
         model = get_model(config.model)
+        identity = model.info.identity
+    else:
+        from aso.models import model_identity, parse_model_name
+
+        identity = model_identity(parse_model_name(config.model))
     run = open_run(
         "dataset run",
         config.model_dump(mode="json"),
         resume=resume,
         seed=config.seed,
-        model_hash=model.info.identity,
+        model_hash=identity,
         output=output,
     )
-    return run, DatasetLoop(config, run, model, progress=progress).run()
+    if executor is not None:
+        run.log("executor", executor=executor.describe(), workers=executor.workers)
+    return run, DatasetLoop(config, run, model, progress=progress, executor=executor).run()

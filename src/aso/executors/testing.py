@@ -6,6 +6,7 @@
 - `record_and_echo`: appends the item's key to `log` (one line per execution), returns the payload
 - `model_probe`: loads `model` through the worker cache; returns the pid and this process's load count
 - `fail`: raises (an item error, not a worker death)
+- `CountingModel`, `ProgramModel`: scripted models loadable by name in any worker process
 """
 
 from __future__ import annotations
@@ -74,3 +75,25 @@ class CountingModel:
     def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
         """Echo each prompt's length, `params.n` times."""
         return self._inner.sample(prompts, params)
+
+
+class ProgramModel:
+    """Answers each prompt with a small valid Python program made from the prompt's text alone (the same
+    in every process, whatever the batch). By name: `aso.executors.testing:ProgramModel`."""
+
+    def __init__(self) -> None:
+        from aso.models import ScriptedModel
+
+        self._inner = ScriptedModel(respond=_program_for, name="program")
+        self.info = self._inner.info
+
+    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
+        """One program per prompt, `params.n` times."""
+        return self._inner.sample(prompts, params)
+
+
+def _program_for(text: str, i: int) -> str:
+    import hashlib
+
+    h = int(hashlib.sha256(text.encode()).hexdigest()[:6], 16) % 997
+    return f"```python\ndef f{h}(x):\n    return x + {h}\n\nassert f{h}(1) == {h + 1}\n```"
