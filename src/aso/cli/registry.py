@@ -1,4 +1,4 @@
-"""`aso registry put|get|list|proof|verify`: the content-addressed, Merkle-proofed store of priors."""
+"""`aso registry put|get|list|proof|verify|sync`: the content-addressed, Merkle-proofed store of priors."""
 
 from __future__ import annotations
 
@@ -115,6 +115,31 @@ def verify_cmd(
         typer.echo(f"note: {note}")
     status = "OK" if report.ok else f"DAMAGED ({len(report.findings)} problem(s))"
     typer.echo(f"{status}: {report.items_checked} items checked, root {report.computed_root}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@registry_app.command("sync")
+def sync_cmd(
+    src: Path = typer.Argument(..., help="Source registry directory."),
+    dst: Path = typer.Argument(..., help="Target registry directory (created if absent)."),
+) -> None:
+    """Copy into DST the items SRC has and DST lacks (roots, then digests compared); each item's proof is
+    checked before and after the copy, a damaged one refused (exit 1). Safe to interrupt and run again.
+
+    Example: aso registry sync /mnt/node-a/.aso/registry .aso/registry
+    """
+    from aso.registry.sync import sync
+
+    with Registry(src, create=False) as source, Registry(dst) as target:
+        report = sync(source, target)
+    for refusal in report.refused:
+        typer.echo(refusal.line(), err=True)
+    typer.echo(
+        f"copied {len(report.copied)}, already present {report.already_present}, "
+        f"refused {len(report.refused)}; source root {report.source_root[:16]}, "
+        f"target root {report.target_root_after[:16]}"
+    )
     if not report.ok:
         raise typer.Exit(1)
 
