@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "aso.cli.demo",
     "aso.cli.solve",
     "aso.cli.swe",
+    "aso.cli.priors",
 ]
 
 
