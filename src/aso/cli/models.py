@@ -19,7 +19,7 @@ def models(
     from aso.models import model_identity, parse_model_name
 
     table = Table("name", "backend", "location", "identity", "status")
-    failed = 0
+    failed: list[str] = []
     for name in names or ["smollm2"]:
         try:
             ref = parse_model_name(name)
@@ -30,11 +30,11 @@ def models(
             )
             table.add_row(name, ref.backend, where, model_identity(ref)[:23] + "…", "ok")
         except AsoError as exc:
-            failed += 1
+            failed.append(name)
             table.add_row(name, "-", "-", "-", f"[red]{exc}[/red]")
     Console().print(table)
     if failed:
-        raise typer.Exit(2)
+        raise AsoError(f"{len(failed)} model name(s) do not resolve: {', '.join(map(repr, failed))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -46,6 +46,8 @@ def run(
             f"pid-isolated={iso.pid_isolated})",
             file=sys.stderr,
         )
+        if iso.warning():
+            print(f"aso sandbox: WARNING: {iso.warning()}", file=sys.stderr)
     raise typer.Exit(124 if res.timed_out else res.exit_code & 0xFF)
 
 
@@ -71,6 +73,8 @@ def check() -> None:
     table.add_row("test run", f"{res.outcome.value} in {res.total_s * 1000:.0f} ms")
     for note in iso.notes:
         table.add_row("note", note)
+    if iso.warning():
+        table.add_row("[bold red]WARNING[/]", f"[bold red]{iso.warning()}[/]")
     Console().print(table)
 
 

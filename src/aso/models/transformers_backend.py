@@ -8,6 +8,7 @@ keyed by the GGUF file's hash. The cache is derived from the file on disk; nothi
 from __future__ import annotations
 
 import os
+import struct
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +108,11 @@ class TransformersModel:
                 model = AutoModelForCausalLM.from_pretrained(ref.location)
         except (OSError, ValueError) as exc:
             raise ModelNotFoundError(f"cannot load model {ref.name!r}: {str(exc).splitlines()[0]}") from exc
+        except (struct.error, EOFError, KeyError, IndexError) as exc:  # the GGUF reader on a cut/bad file
+            raise ModelNotFoundError(
+                f"cannot load model {ref.name!r}: malformed or truncated model file "
+                f"({(str(exc).splitlines() or [''])[0][:120]})"
+            ) from exc
         self.hf_model = model.to(self.device).eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:

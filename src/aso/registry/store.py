@@ -32,7 +32,9 @@ CHUNK = 1 << 20
 
 
 class RegistryIntegrityError(AsoError):
-    """A stored item does not match its hash (altered) or is missing (lost)."""
+    """A stored item does not match its hash (altered) or is missing (lost), or the index is damaged."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)

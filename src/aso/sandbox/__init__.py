@@ -18,7 +18,15 @@ Not handled: seccomp syscall filtering, cgroup memory/pids accounting, disk quot
 
 from aso.sandbox.limits import SandboxLimits
 from aso.sandbox.policy import SandboxPolicy
-from aso.sandbox.result import Isolation, Outcome, SandboxResult
+from aso.sandbox.result import Isolation, Outcome, SandboxResult, UnisolatedSandboxWarning
 from aso.sandbox.runner import Sandbox
 
-__all__ = ["Isolation", "Outcome", "Sandbox", "SandboxLimits", "SandboxPolicy", "SandboxResult"]
+__all__ = [
+    "Isolation",
+    "Outcome",
+    "Sandbox",
+    "SandboxLimits",
+    "SandboxPolicy",
+    "SandboxResult",
+    "UnisolatedSandboxWarning",
+]

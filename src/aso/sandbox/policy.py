@@ -28,8 +28,11 @@ class SandboxPolicy:
     """Cover the caller's home directory with an empty tmpfs inside the sandbox (SSH keys, cloud
     credentials, tokens); `readonly_paths` and the interpreter's prefixes under it are put back."""
     namespaces: bool = True
-    """Use Linux namespaces where available. False keeps only rlimits, the scrubbed environment and
-    process-tree killing (for comparison and for kernels that forbid namespaces)."""
+    """Use Linux namespaces where available. UNSAFE when False: the command can then write the host's
+    /tmp and /var/tmp and reach the network; only rlimits, the scrubbed environment and process-tree
+    killing hold (for comparison and for kernels that forbid namespaces). Every run without namespaces,
+    chosen here or forced by the kernel, emits an `UnisolatedSandboxWarning` and says so in
+    `SandboxResult.isolation.notes`."""
 
     def __post_init__(self) -> None:
         if self.python is not None and not os.path.isfile(self.python):

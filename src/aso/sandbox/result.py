@@ -52,6 +52,26 @@ class Isolation:
     notes: tuple[str, ...] = ()
     """Why something was not available."""
 
+    @property
+    def unisolated(self) -> bool:
+        """True when the run had no namespaces: it could write the host's /tmp and reach the network."""
+        return self.mode == "none"
+
+    def warning(self) -> str | None:
+        """The loud one-line warning for a run without namespaces (None when namespaces held)."""
+        if not self.unisolated:
+            return None
+        why = "; ".join(self.notes) or "no namespaces"
+        return (
+            f"UNISOLATED SANDBOX ({why}): untrusted code can write the host's /tmp and /var/tmp and reach "
+            "the network; only rlimits, the scrubbed environment and process-tree killing hold"
+        )
+
+
+class UnisolatedSandboxWarning(UserWarning):
+    """Emitted (once per process and call site, Python's default) when a sandboxed run had no namespaces,
+    whether `SandboxPolicy(namespaces=False)` chose it or the kernel refused them."""
+
 
 @dataclass(frozen=True)
 class SandboxResult:

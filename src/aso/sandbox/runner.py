@@ -13,13 +13,14 @@ import os
 import selectors
 import signal
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aso.errors import ConfigError
 from aso.sandbox.limits import SandboxLimits
 from aso.sandbox.policy import SandboxPolicy, fallback_python, interpreter_paths
-from aso.sandbox.result import Isolation, SandboxResult, classify
+from aso.sandbox.result import Isolation, SandboxResult, UnisolatedSandboxWarning, classify
 from aso.sandbox.workdir import WorkDir
 from aso.sandbox.zygote import ZYGOTE
 
@@ -202,6 +203,8 @@ class Sandbox:
         known = Isolation.__dataclass_fields__
         iso_event = {k: v for k, v in by_kind.get("isolation", {}).items() if k in known}
         isolation = Isolation(**{**iso_event, "notes": tuple(iso_event.get("notes", ()))})
+        if isolation.warning():  # never silent, whether the policy chose it or the kernel forced it
+            warnings.warn(isolation.warning(), UnisolatedSandboxWarning, stacklevel=4)
         exit_event = by_kind.get("exit")
         errors = [e["message"] for e in events if e["kind"] == "error"]
         error = "; ".join(errors) if errors else None
