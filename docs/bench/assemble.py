@@ -4,7 +4,7 @@ one level). Run after editing a write-up: python docs/bench/assemble.py"""
 from pathlib import Path
 
 HERE = Path(__file__).parent
-PARTS = ["foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve"]
+PARTS = ["foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve", "executors"]
 
 
 def demote(text: str) -> str:
