@@ -6,7 +6,7 @@
 - `record_and_echo`: appends the item's key to `log` (one line per execution), returns the payload
 - `model_probe`: loads `model` through the worker cache; returns the pid and this process's load count
 - `fail`: raises (an item error, not a worker death)
-- `CountingModel`, `ProgramModel`: scripted models loadable by name in any worker process
+- `CountingModel`, `ProgramModel`, `DexHintModel`: scripted models loadable by name in any worker process
 """
 
 from __future__ import annotations
@@ -97,3 +97,28 @@ def _program_for(text: str, i: int) -> str:
 
     h = int(hashlib.sha256(text.encode()).hexdigest()[:6], 16) % 997
     return f"```python\ndef f{h}(x):\n    return x + {h}\n\nassert f{h}(1) == {h + 1}\n```"
+
+
+DEX_HINTS = {
+    "swap_fee_calculator_hole": "```\n(safe_div (* amount_in fee_bps) 10000)\n(+ amount_in 1)\n```",
+    "fee_accumulator_simple_hole": "accumulated + fee_amount",
+}
+
+
+class DexHintModel:
+    """Answers a hint prompt for two DEX kernels with fixed terms, anything else with "no idea".
+    By name (its `info.name`): `aso.executors.testing:DexHintModel`."""
+
+    def __init__(self) -> None:
+        from aso.models import ScriptedModel
+
+        self._inner = ScriptedModel(respond=_dex_hint, name="aso.executors.testing:DexHintModel")
+        self.info = self._inner.info
+
+    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
+        """The kernel's scripted hint, `params.n` times."""
+        return self._inner.sample(prompts, params)
+
+
+def _dex_hint(text: str, i: int) -> str:
+    return next((a for name, a in DEX_HINTS.items() if f"Kernel `{name}`" in text), "no idea")
