@@ -77,3 +77,70 @@ def test_synth_batch_specs_over_two_workers_match_the_in_process_batch(tmp_path)
     for name in ("swap_fee_calculator_hole", "fee_accumulator_simple_hole"):
         a = (tmp_path / "a" / "hints" / f"{name}.llm_hints.json").read_text()
         assert (tmp_path / "b" / "hints" / f"{name}.llm_hints.json").read_text() == a
+
+
+def _swe_instances(tmp_path):
+    """Two SWE-bench-style instances on one tiny cached repository (add() subtracts / mul() adds)."""
+    import json
+    import subprocess
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aso.solve.demo_repo import init_repo
+    from aso.swe import load_instances
+
+    calc = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a + b\n"
+    tests = "from calc import add, mul\n"
+    repo = init_repo(tmp_path / "cache" / "acme__calc", {"calc.py": calc, "test_calc.py": tests})
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+
+    def diff(path, text):
+        (repo / path).write_text(text)
+        out = subprocess.run(["git", "-C", str(repo), "diff"], capture_output=True, text=True).stdout
+        subprocess.run(["git", "-C", str(repo), "checkout", "-q", "--", path], check=True)
+        return out
+
+    rows = []
+    for n, (fn, fixed, test) in enumerate(
+        [
+            ("add", calc.replace("a - b", "a + b"), "def test_add():\n    assert add(2, 3) == 5\n"),
+            ("mul", calc.replace("a + b", "a * b"), "def test_mul():\n    assert mul(2, 3) == 6\n"),
+        ],
+        start=1,
+    ):
+        rows.append(
+            {
+                "repo": "acme/calc",
+                "instance_id": f"acme__calc-{n}",
+                "base_commit": head.stdout.strip(),
+                "patch": diff("calc.py", fixed),
+                "test_patch": diff("test_calc.py", tests + "\n\n" + test),
+                "problem_statement": f"{fn}() is wrong",
+                "hints_text": "",
+                "created_at": "2024-01-01T00:00:00Z",
+                "version": "1.0",
+                "FAIL_TO_PASS": json.dumps([f"test_calc.py::test_{fn}"]),
+                "PASS_TO_PASS": json.dumps([]),
+                "environment_setup_commit": head.stdout.strip(),
+                "difficulty": "<15 min fix",
+            }
+        )
+    data = tmp_path / "instances.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), data)
+    return load_instances(data), tmp_path / "cache"
+
+
+def test_swe_predictions_judged_by_two_workers_match_the_in_process_judgement(tmp_path):
+    from dataclasses import asdict
+
+    from aso.executors.swe import evaluate_predictions_over
+    from aso.swe import evaluate_prediction
+
+    instances, cache = _swe_instances(tmp_path)
+    work = [(instances[0], instances[0].patch), (instances[1], "")]  # gold for one, empty for the other
+    here = {i.instance_id: asdict(evaluate_prediction(i, p, cache, None, 60.0)) for i, p in work}
+    with LocalExecutor(workers=2) as pool:
+        there = {r.key: r.value for r in evaluate_predictions_over(pool, work, str(cache), None, 60.0)}
+    assert there == here
+    assert here["acme__calc-1"]["resolved"] and not here["acme__calc-2"]["resolved"]
