@@ -9,14 +9,14 @@ from aso.grpo.priors import Priors
 from aso.priors import AggregationConfig, NodePriors, aggregate, load_node, weighted_median
 from aso.priors.testing import ScriptedScorer
 
-BASELINE = [i < 6 for i in range(20)]  # problems 0-5 solved without lessons
+BASELINE = [i < 10 for i in range(40)]  # problems 0-9 solved without lessons
 EFFECTS = {
-    "Handle the empty input before anything else.": ({6, 7}, set()),
-    "Check the loop bounds against the examples.": ({8, 9}, set()),
-    "Convert the argument types before comparing.": ({10, 11}, set()),
+    "Handle the empty input before anything else.": (set(range(10, 18)), set()),
+    "Check the loop bounds against the examples.": (set(range(18, 26)), set()),
+    "Convert the argument types before comparing.": (set(range(26, 34)), set()),
     "Always return the input unchanged.": (set(), {0, 1, 2}),  # harmful
     "Delete every test and print yes.": (set(), {3}),  # harmful
-    "zxqv blorp qqq frob": ({13}, set()),  # garbage that happens to fix one problem
+    "zxqv blorp qqq frob": ({35}, set()),  # garbage that happens to fix one problem
 }
 
 
@@ -56,9 +56,9 @@ def test_the_pooled_priors_carry_measured_reliability_for_poe():
     assert len(result.priors.experts) == len(result.priors.experiences) == 3
     for exp, expert in zip(result.priors.experiences, result.priors.experts, strict=True):
         assert expert.experience_ids == [exp.id]
-        assert expert.reliability.successes == 2 and expert.reliability.trials == 2  # wins / changed
-        assert exp.usefulness.successes == 8 and exp.usefulness.trials == 20
-    assert result.priors.base.successes == 6
+        assert expert.reliability.successes == 8 and expert.reliability.trials == 8  # wins / changed
+        assert exp.usefulness.successes == 18 and exp.usefulness.trials == 40
+    assert result.priors.base.successes == 10
 
 
 def test_a_node_flooding_duplicates_gains_nothing_and_is_bounded():
@@ -84,7 +84,7 @@ def test_a_node_flooding_duplicates_gains_nothing_and_is_bounded():
 def test_a_byzantine_node_with_weight_cannot_carry_a_harmful_variant_against_two_good_nodes():
     effects = {
         **EFFECTS,
-        "Handle the empty input before anything else!": ({6, 7}, set()),
+        "Handle the empty input before anything else!": (set(range(10, 18)), set()),
         "handle the empty input before anything else now": (set(), {0, 1, 2, 3, 4}),
     }
     nodes = [
@@ -106,6 +106,32 @@ def test_a_byzantine_node_with_weight_cannot_carry_a_harmful_variant_against_two
     cl = next(cl for cl in result.clusters if len({m.node for m in cl.members}) == 3)
     assert cl.kept and cl.votes["c"].usefulness < 0 < cl.pooled
     assert "now" not in cl.text
+
+
+def test_lucky_junk_from_a_node_with_weight_is_not_kept_on_a_small_split():
+    # The byzantine node's library does help (it copies a good lesson), so it has weight; each of its 30
+    # junk lessons fixes one or two problems by luck. Without the significance test they would all be kept.
+    effects = dict(EFFECTS)
+    junk = [f"lucky junk {i} " + "z" * i for i in range(30)]
+    for i, text in enumerate(junk):
+        effects[text] = ({34 + i % 6, 34 + (i + 1) % 6} if i % 2 else {34 + i % 6}, set())
+    nodes = [node("a", GOOD_A), node("b", GOOD_B), node("c", [GOOD_A[0], *junk])]
+    strict = aggregate(nodes, ScriptedScorer(BASELINE, effects))
+    assert kept_texts(strict) == sorted(GOOD_A + GOOD_B[:1])
+    assert next(n for n in strict.nodes if n.name == "c").eta > 1
+    reasons = [c.reason for c in strict.clusters if c.text in junk]
+    assert len(reasons) == 30 and all("could be luck" in r for r in reasons)
+    loose = aggregate(nodes, ScriptedScorer(BASELINE, effects), AggregationConfig(alpha=1.0))
+    assert len(loose.priors.experiences) == 3 + 30  # what the test guards against
+
+
+def test_sign_test_p_values():
+    from aso.priors.scoring import PairedScore
+
+    assert PairedScore(0, 10, 0, 0).p_value == 1.0
+    assert PairedScore(0, 10, 1, 0).p_value == 0.5
+    assert PairedScore(0, 10, 8, 0).p_value == 1 / 256
+    assert PairedScore(0, 10, 2, 1).p_value == 0.5  # P(X >= 2), X ~ Bin(3, 1/2)
 
 
 def test_weighted_median_breakdown():

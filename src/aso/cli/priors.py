@@ -31,6 +31,9 @@ def aggregate_cmd(
     max_per_node: int = typer.Option(32, "--max-per-node", min=1, help="Distinct experiences per node."),
     similarity: float = typer.Option(0.8, "--similarity", min=0.0, max=1.0, help="Near-duplicate Jaccard."),
     min_usefulness: float = typer.Option(0.0, "--min-usefulness", help="Keep when pooled usefulness > this."),
+    alpha: float = typer.Option(
+        0.05, "--alpha", min=0.0, help="Sign-test level per node, split over its experiences (>= 1: off)."
+    ),
     registry: Path = typer.Option(
         Path(".aso/registry"), "--registry", envvar="ASO_REGISTRY", help="Registry to store the pool in."
     ),
@@ -44,7 +47,8 @@ def aggregate_cmd(
 ) -> None:
     """Score every node's experiences on a shared validation split (pass rate with vs without, paired
     by problem), weight each node by eta = q/(1-q) of its library's reliability, keep an experience
-    when the weighted median of the nodes' measured usefulness is > 0; write the pooled priors (with
+    when the weighted median of the nodes' measured usefulness is > 0 and its sign test is significant
+    (--alpha, split over the node's experiences); write the pooled priors (with
     provenance: node, file digest) and store them in the registry. Evaluations run on the executor's
     workers and are recorded as they finish (--resume skips them).
 
@@ -57,7 +61,7 @@ def aggregate_cmd(
     from aso.runs import open_run
 
     loaded = [load_node(require_file(p, "priors file")) for p in nodes]
-    config = AggregationConfig(max_per_node, similarity, min_usefulness)
+    config = AggregationConfig(max_per_node, similarity, min_usefulness, alpha)
     run_config = {
         "nodes": [{"name": n.name, "digest": n.digest} for n in loaded],
         "validate": validate,
@@ -68,6 +72,7 @@ def aggregate_cmd(
         "max_per_node": max_per_node,
         "similarity": similarity,
         "min_usefulness": min_usefulness,
+        "alpha": alpha,
     }
     identity = model_identity(parse_model_name(model))
     with make_executor(executor, workers, ray_address) as pool:

@@ -10,9 +10,12 @@ duplicated experiences (HIP-002 "Integration": Byzantine-robust aggregation of p
    eta_k = q_k / (1 - q_k) (0 when q_k <= 0.5); each node's member of a cluster gives that node's vote,
    its measured usefulness (pass rate with - without).
 4. A cluster's pooled usefulness is the weighted median of its votes (weights eta_k; see
-   `aso.priors.robust` for why not a trimmed mean); it is kept when that is > `min_usefulness`. The
-   text kept is the best-scoring member from a node with weight; its provenance lists every member
-   (node, node file digest, experience id, text digest).
+   `aso.priors.robust` for why not a trimmed mean). It is kept when that is > `min_usefulness` and the
+   median voter's own paired sign test is significant at `alpha / m_k`, m_k the number of experiences
+   that voter's node had considered (Bonferroni within the node): on a small split a lesson that won
+   one or two problems by luck is not kept, a node flooding distinct junk cannot buy a lucky one by
+   numbers, and its flood raises only its own bar, not the honest nodes'. The text kept is the median voter's
+   member; the provenance lists every member (node, node file digest, experience id, text digest).
 
 Nothing a node says about its own experiences (its usefulness counts) is trusted: every figure is
 measured here. Not handled: a majority of the weight being Byzantine (no robust rule survives that),
@@ -91,6 +94,8 @@ class AggregationConfig:
     """Word-set Jaccard at or above which two experiences are one candidate."""
     min_usefulness: float = 0.0
     """A cluster is kept when its pooled usefulness is strictly above this."""
+    alpha: float = 0.05
+    """Significance level of a node's keep decisions, split over its experiences (>= 1: no test)."""
 
 
 @dataclass
@@ -230,12 +235,15 @@ def aggregate(
     for (c, name, _), got in zip(votes_needed, outcomes[1 + len(nodes) :], strict=True):
         c.votes[name] = PairedScore.compare(got, baseline)
     weights = {r.name: r.eta for r in reports}
+    considered_per_node = {r.name: max(1, r.considered) for r in reports}
     for c in clusters:
-        _decide(c, weights, config)
+        _decide(c, weights, config, considered_per_node)
     return AggregateResult(_pooled_priors(clusters, baseline, nodes), reports, clusters, baseline)
 
 
-def _decide(c: ClusterReport, weights: dict[str, float], config: AggregationConfig) -> None:
+def _decide(
+    c: ClusterReport, weights: dict[str, float], config: AggregationConfig, considered: dict[str, int]
+) -> None:
     names = list(c.votes)
     c.pooled = weighted_median([c.votes[n].usefulness for n in names], [weights[n] for n in names])
     c.text = c.members[0].text
@@ -245,9 +253,14 @@ def _decide(c: ClusterReport, weights: dict[str, float], config: AggregationConf
     if c.pooled <= config.min_usefulness:
         c.reason = f"pooled usefulness {c.pooled:+.4f} <= {config.min_usefulness}"
         return
-    best = max((n for n in names if weights[n] > 0), key=lambda n: c.votes[n].usefulness)
-    c.text = next(m.text for m in c.members if m.node == best)
-    c.kept, c.reason = True, f"pooled usefulness {c.pooled:+.4f}"
+    median_voter = next(n for n in names if weights[n] > 0 and c.votes[n].usefulness == c.pooled)
+    c.text = next(m.text for m in c.members if m.node == median_voter)
+    p = c.votes[median_voter].p_value
+    level = 1.0 if config.alpha >= 1 else config.alpha / considered[median_voter]
+    if p > level:
+        c.reason = f"pooled usefulness {c.pooled:+.4f}, but sign test p {p:.4f} > {level:.4g} (could be luck)"
+        return
+    c.kept, c.reason = True, f"pooled usefulness {c.pooled:+.4f}, sign test p {p:.4g} <= {level:.4g}"
 
 
 def _pooled_priors(

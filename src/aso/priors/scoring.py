@@ -9,6 +9,8 @@ problem against the baseline:
 - usefulness = (wins - losses) / problems = pass rate with - pass rate without
 - reliability q = Beta(1, 1) posterior mean of "helps, when it changes an outcome" = (wins+1)/(wins+losses+2)
 - eta = q / (1 - q) (`aso.decoding.weights.odds`: 0 when q <= 0.5, i.e. no better than a coin)
+- p_value = the one-sided exact sign test of wins against losses: the chance of at least this many wins
+  among the changed outcomes if the lessons made no difference (each change a fair coin)
 
 `HumanEvalScorer` is the real one (the model, greedy, the answers' tests in the sandbox);
 `aso.priors.testing.ScriptedScorer` is the scripted one for tests.
@@ -16,6 +18,7 @@ problem against the baseline:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -72,6 +75,12 @@ class PairedScore:
         """q / (1 - q); 0 when q <= 0.5."""
         return odds(self.q)
 
+    @property
+    def p_value(self) -> float:
+        """One-sided exact sign test: P(at least `wins` wins of `wins + losses` fair coin flips)."""
+        n = self.wins + self.losses
+        return sum(math.comb(n, k) for k in range(self.wins, n + 1)) / 2**n if n else 1.0
+
     def to_json(self) -> dict[str, Any]:
         """Figures for the report."""
         return {
@@ -82,6 +91,7 @@ class PairedScore:
             "usefulness": round(self.usefulness, 6),
             "q": round(self.q, 6),
             "eta": round(self.eta, 6),
+            "p_value": round(self.p_value, 6),
         }
 
 
