@@ -8,6 +8,7 @@ File layout (`format: "aso-priors"`, `format_version: 1`)::
      "base":        {successes, trials},                              # the base model, no lessons
      "token_bias":  {vocab_size, token_ids, values} | null,           # exact sparse values
      "meta":        {model identity, config, seed, train task ids, ...},
+     "solutions":   [{id, task_id, prompt, code, advantage, source, usefulness, retired}, ...],  # optional
      "content_hash": "sha256:<hex of the canonical JSON of every other field>"}
 
 `load_priors` refuses a file whose hash does not match (it was edited or truncated). The token-bias
@@ -62,6 +63,8 @@ class Priors:
     base: Reliability = field(default_factory=Reliability)
     token_bias: TokenBias | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    solutions: list[dict[str, Any]] = field(default_factory=list)
+    """Verified solutions as plain JSON (`aso.grpo.solutions.SolutionLibrary.to_list`); optional."""
 
     @property
     def library(self) -> ExperienceLibrary:
@@ -91,6 +94,8 @@ class Priors:
             "base": {"successes": self.base.successes, "trials": self.base.trials},
             "token_bias": self.token_bias.to_dict() if self.token_bias else None,
             "meta": self.meta,
+            # only when present, so files without solutions keep their exact earlier layout and hash
+            **({"solutions": list(self.solutions)} if self.solutions else {}),
         }
 
     @property
@@ -120,7 +125,10 @@ class Priors:
             bias = TokenBias.from_dict(data["token_bias"]) if data.get("token_bias") else None
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{source}: malformed priors field: {exc}") from None
-        return cls(list(lib), experts, base, bias, dict(data.get("meta", {})))
+        solutions = data.get("solutions", [])
+        if not isinstance(solutions, list):
+            raise ConfigError(f"{source}: malformed priors field: 'solutions' must be a list")
+        return cls(list(lib), experts, base, bias, dict(data.get("meta", {})), list(solutions))
 
 
 def content_hash(data: dict[str, Any]) -> str:

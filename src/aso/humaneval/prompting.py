@@ -8,6 +8,7 @@ function from the block. `program` joins the prompt's imports with what the mode
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from string import Template
@@ -57,3 +58,46 @@ def program(problem: dict[str, Any], answer: str) -> str:
     if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.MULTILINE):
         return f"{_imports(problem['prompt'])}\n\n{code}\n"
     return problem["prompt"] + answer + "\n"
+
+
+def exemplar_prompt(problem: dict[str, Any], exemplars: Sequence[tuple[str, str]]) -> Prompt:
+    """The chat prompt preceded by solved examples: one (user task, assistant code block) turn pair each.
+
+    An example's task is shown short (`short_prompt`): on a CPU every prompt token is paid once per sample.
+
+        `exemplars` are (task prompt, solution code) pairs, most similar first; the most similar is put last,
+        nearest to the task.
+    """
+    turns: list[dict[str, str]] = []
+    for prompt, code in reversed(list(exemplars)):
+        turns.append({"role": "user", "content": _template().substitute(prompt=short_prompt(prompt))})
+        turns.append({"role": "assistant", "content": f"```python\n{code.strip()}\n```"})
+    return [*turns, *chat_prompt(problem)]
+
+
+def without_docstring(code: str) -> str:
+    """The code without its functions' docstrings (shorter exemplars); unchanged if it does not parse."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and ast.get_docstring(node) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def short_prompt(prompt: str) -> str:
+    """A task prompt cut to its last `def` line and the first line of that function's docstring."""
+    lines = prompt.rstrip().splitlines()
+    defs = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("def ")]
+    if not defs:
+        return prompt
+    head = lines[: defs[-1] + 1]
+    doc = next(
+        (ln.strip().strip('"').strip("'").strip() for ln in lines[defs[-1] + 1 :] if ln.strip(" \"'")), ""
+    )
+    indent = "    "
+    return "\n".join(head) + (f'\n{indent}"""{doc}"""\n' if doc else "\n")
