@@ -6,7 +6,7 @@ import pytest
 
 from aso.errors import ConfigError
 from aso.executors import ItemStatus, LocalExecutor, WorkItem, get_executor, run_items
-from aso.executors.testing import seeded_draws
+from aso.executors.testing import loads_by_worker, seeded_draws
 from aso.runs import Run
 
 T = "aso.executors.testing"
@@ -64,9 +64,7 @@ def test_a_raising_task_fails_its_item_at_once(pool):
 def test_model_loads_once_per_worker(pool):
     items = [WorkItem(f"p{i}", {"model": f"{T}:CountingModel"}) for i in range(8)]
     results = run_items(pool, f"{T}:model_probe", items)
-    by_pid: dict[int, list[int]] = {}
-    for r in results.values():
-        by_pid.setdefault(r.value["pid"], []).append(r.value["loads"])
+    by_pid = loads_by_worker(results)
     assert all(loads == [1] * len(loads) for loads in by_pid.values())
 
 

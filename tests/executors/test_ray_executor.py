@@ -8,6 +8,7 @@ import os
 import pytest
 
 from aso.executors import ItemStatus, LocalExecutor, RayExecutor, WorkItem, run_items, stream_items
+from aso.executors.testing import loads_by_worker
 from aso.runs import Run
 
 T = "aso.executors.testing"
@@ -88,8 +89,6 @@ def test_a_resumed_run_does_not_redo_finished_items(kind, ray_executor, tmp_path
 def test_the_model_loads_once_per_actor(ray_executor):
     items = [WorkItem(f"p{i}", {"model": f"{T}:CountingModel"}) for i in range(8)]
     results = run_items(ray_executor, f"{T}:model_probe", items)
-    by_pid: dict[int, list[int]] = {}
-    for r in results.values():
-        by_pid.setdefault(r.value["pid"], []).append(r.value["loads"])
+    by_pid = loads_by_worker(results)
     assert all(loads == [1] * len(loads) for loads in by_pid.values())
     assert sum(len(v) for v in by_pid.values()) == 8

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aso.executors.worker import model_loads, worker_model
+from aso.models import ScriptedModel
 
 
 def seeded_draws(payload: dict[str, Any]) -> dict[str, Any]:
@@ -58,43 +60,35 @@ def model_probe(payload: dict[str, Any]) -> dict[str, Any]:
     return {"pid": os.getpid(), "loads": model_loads().get(payload["model"], 0)}
 
 
+def loads_by_worker(results: dict[str, Any]) -> dict[int, list[int]]:
+    """pid -> the load counts `model_probe` items reported from that process (all 1: loaded once)."""
+    by_pid: dict[int, list[int]] = {}
+    for r in results.values():
+        by_pid.setdefault(r.value["pid"], []).append(r.value["loads"])
+    return by_pid
+
+
 def fail(payload: dict[str, Any]) -> dict[str, Any]:
     """Raise: the item fails, the worker lives."""
     raise ValueError(f"scripted failure for {payload.get('key', '?')}")
 
 
-class CountingModel:
-    """A scripted model loadable by name in any worker: `aso.executors.testing:CountingModel`."""
+class CountingModel(ScriptedModel):
+    """Echoes each prompt's length. By name: `aso.executors.testing:CountingModel`."""
 
     def __init__(self) -> None:
-        from aso.models import ScriptedModel
-
-        self._inner = ScriptedModel(respond=lambda text, i: f"echo {len(text)}", name="counting")
-        self.info = self._inner.info
-
-    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
-        """Echo each prompt's length, `params.n` times."""
-        return self._inner.sample(prompts, params)
+        super().__init__(respond=lambda text, i: f"echo {len(text)}", name=f"{__name__}:CountingModel")
 
 
-class ProgramModel:
+class ProgramModel(ScriptedModel):
     """Answers each prompt with a small valid Python program made from the prompt's text alone (the same
     in every process, whatever the batch). By name: `aso.executors.testing:ProgramModel`."""
 
     def __init__(self) -> None:
-        from aso.models import ScriptedModel
-
-        self._inner = ScriptedModel(respond=_program_for, name="program")
-        self.info = self._inner.info
-
-    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
-        """One program per prompt, `params.n` times."""
-        return self._inner.sample(prompts, params)
+        super().__init__(respond=_program_for, name=f"{__name__}:ProgramModel")
 
 
 def _program_for(text: str, i: int) -> str:
-    import hashlib
-
     h = int(hashlib.sha256(text.encode()).hexdigest()[:6], 16) % 997
     return f"```python\ndef f{h}(x):\n    return x + {h}\n\nassert f{h}(1) == {h + 1}\n```"
 
@@ -105,19 +99,12 @@ DEX_HINTS = {
 }
 
 
-class DexHintModel:
+class DexHintModel(ScriptedModel):
     """Answers a hint prompt for two DEX kernels with fixed terms, anything else with "no idea".
     By name (its `info.name`): `aso.executors.testing:DexHintModel`."""
 
     def __init__(self) -> None:
-        from aso.models import ScriptedModel
-
-        self._inner = ScriptedModel(respond=_dex_hint, name="aso.executors.testing:DexHintModel")
-        self.info = self._inner.info
-
-    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
-        """The kernel's scripted hint, `params.n` times."""
-        return self._inner.sample(prompts, params)
+        super().__init__(respond=_dex_hint, name=f"{__name__}:DexHintModel")
 
 
 def _dex_hint(text: str, i: int) -> str:
