@@ -92,3 +92,18 @@ def test_the_model_loads_once_per_actor(ray_executor):
     by_pid = loads_by_worker(results)
     assert all(loads == [1] * len(loads) for loads in by_pid.values())
     assert sum(len(v) for v in by_pid.values()) == 8
+
+
+def test_sampling_split_over_workers_is_the_same_on_local_and_ray(ray_executor):
+    from aso.executors.sampling import sample_over
+    from aso.models import SamplingParams
+
+    prompts = [f"prompt {i}" for i in range(5)]
+    params = SamplingParams(n=2, seed=40)
+    model = f"{T}:SeededModel"
+    with LocalExecutor(workers=2) as local:
+        here = sample_over(local, None, model, prompts, params)
+    there = sample_over(ray_executor, None, model, prompts, params)
+    assert [[c.text for c in g] for g in here] == [[c.text for c in g] for g in there]
+    seeds = [g[0].text.split()[2] for g in here]
+    assert seeds == ["40", "40", "40", "43", "43"]  # chunks of 3 and 2 prompts, seeded seed + start

@@ -109,3 +109,25 @@ class DexHintModel(ScriptedModel):
 
 def _dex_hint(text: str, i: int) -> str:
     return next((a for name, a in DEX_HINTS.items() if f"Kernel `{name}`" in text), "no idea")
+
+
+class SeededModel(ScriptedModel):
+    """Answers `PROMPT-HASH seed S row R` with the call's seed and the prompt's row in the call, so a test
+    sees how a batch was cut and seeded. By name: `aso.executors.testing:SeededModel`."""
+
+    def __init__(self) -> None:
+        super().__init__(outputs=["unused"], name=f"{__name__}:SeededModel")
+
+    def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
+        """One line per completion naming the prompt, the seed and the row."""
+        from aso.models import Completion, prompt_text
+
+        return [
+            [
+                Completion(
+                    f"{hashlib.sha256(prompt_text(p).encode()).hexdigest()[:8]} seed {params.seed} row {r}"
+                )
+                for _ in range(params.n)
+            ]
+            for r, p in enumerate(prompts)
+        ]
