@@ -40,7 +40,17 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     from aso.humaneval import problems
-    from aso.humaneval.gain import GainConfig, record_usefulness, reference_library, run_gain, summarise
+    from aso.humaneval.gain import (
+        TABLE_HEADERS,
+        GainConfig,
+        ceiling_line,
+        record_usefulness,
+        reference_library,
+        run_gain,
+        summarise,
+        table_rows,
+        usefulness_report,
+    )
     from aso.humaneval.scoring import HumanEvalReward
     from aso.models import get_model
     from aso.runs import Run
@@ -67,38 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(records, cfg)
     record_usefulness(records, library, cfg)
     retired = library.retire(min_trials=3)
-    useful = [
-        {
-            "id": s.id,
-            "task": s.task_id,
-            "trials": s.usefulness.trials,
-            "wins": s.usefulness.with_wins,
-            "losses": s.usefulness.with_losses,
-            "delta": round(s.usefulness.delta, 4),
-            "retired": s.retired,
-        }
-        for s in library.solutions
-        if s.usefulness.trials
-    ]
-    rows = [
-        [
-            r["row"],
-            r["solved"],
-            r["pass@1"],
-            r["model_calls_per_task"],
-            r["diff_vs_greedy"],
-            f"[{r['ci95'][0]:+.3f}, {r['ci95'][1]:+.3f}]",
-        ]
-        for r in summary["rows"]
-    ]
-    print_table(
-        ["row", "solved", "pass@1", "calls/task", "diff vs greedy", "95% CI (paired bootstrap)"], rows
-    )
-    print(
-        f"pass@G ceiling (plain samples): {summary['pass@G']:.3f}; with exemplars: "
-        f"{summary['experience_pass@G']:.3f}; expected pass@1 of one sample: "
-        f"{summary['expected_pass@1_one_sample']:.3f}"
-    )
+    useful = usefulness_report(library)
+    print_table(TABLE_HEADERS, table_rows(summary))
+    print(ceiling_line(summary))
     print(
         f"library: {len(library)} verified reference solutions of train tasks; exemplars measured: "
         f"{len(useful)}, retired: {len(retired)}"

@@ -1,4 +1,5 @@
-"""`aso eval humaneval`: pass@1 / pass@k on a HumanEval split, plain or with priors (prompt or PoE)."""
+"""`aso eval humaneval`: pass@1 / pass@k on a HumanEval split, plain or with priors (prompt or PoE);
+`aso eval gain`: the five-row comparison of selection and experience (`aso.humaneval.gain`)."""
 
 from __future__ import annotations
 
@@ -93,6 +94,82 @@ def humaneval(
     )
     for note in summary["notes"]:
         print(f"  note: {note}")
+
+
+@eval_app.command("gain")
+def gain(
+    split: str = typer.Option("heldout", "--split", help="heldout, train or all."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
+    group_size: int = typer.Option(8, "--group-size", "-g", min=2, help="G samples per task."),
+    temperature: float = typer.Option(0.8, "--temperature", min=0.01, help="Sampling temperature."),
+    max_tokens: int = typer.Option(128, "--max-tokens", min=16),
+    exemplars: int = typer.Option(
+        1, "--exemplars", "-k", min=0, help="Verified solutions retrieved per task."
+    ),
+    priors: Path | None = typer.Option(
+        None, "--priors", help="Priors file whose `solutions` are the library (default: train references)."
+    ),
+    model: str | None = ModelOption,
+    seed: int = SeedOption,
+    resume: Path | None = ResumeOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """Five rows on HumanEval: greedy, random sample, best-of-G by public tests, full selection, selection +
+    experience; model calls per task, pass@G ceiling, paired bootstrap 95% CI of each row minus greedy.
+
+    Public tests are the docstring examples; hidden tests only score. Experience = the k most similar
+    verified solutions of training tasks as few-shot turns (from --priors, else the train split's
+    reference solutions, each re-verified in the sandbox).
+
+    Example: aso eval gain --split heldout --limit 10 --group-size 8 --seed 0
+    """
+    from aso.cli.options import load_model
+    from aso.errors import ConfigError
+    from aso.grpo import load_priors
+    from aso.grpo.solutions import SolutionLibrary
+    from aso.humaneval import problems
+    from aso.humaneval.gain import (
+        TABLE_HEADERS,
+        GainConfig,
+        ceiling_line,
+        record_usefulness,
+        reference_library,
+        run_gain,
+        summarise,
+        table_rows,
+        usefulness_report,
+    )
+    from aso.humaneval.scoring import HumanEvalReward
+    from aso.runs import open_run
+
+    chosen = problems(split, limit)
+    reward = HumanEvalReward()
+    if priors is not None:
+        library = SolutionLibrary.from_list(load_priors(priors).solutions)
+        if not len(library):
+            raise ConfigError(f"{priors}: field 'solutions' is empty: no verified solutions to retrieve")
+    else:
+        library = reference_library(problems("train"), reward)
+    cfg = GainConfig(group_size, temperature, max_tokens, exemplars, seed)
+    lm = load_model(model)
+    config = {"split": split, "limit": limit, "model": lm.info.name, "priors": str(priors), **cfg.__dict__}
+    run = open_run("eval gain", config, resume=resume, seed=seed, model_hash=lm.info.identity, output=output)
+    records = run_gain(lm, chosen, library, cfg, run, reward)
+    summary = summarise(records, cfg)
+    record_usefulness(records, library, cfg)
+    summary["retired"] = library.retire()
+    summary["exemplar_usefulness"] = usefulness_report(library)
+    run.write_json("summary.json", summary)
+    run.finish(**{k: v for k, v in summary.items() if k != "exemplar_usefulness"})
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*TABLE_HEADERS)
+    for row in table_rows(summary):
+        table.add_row(*(str(c) for c in row))
+    Console().print(table)
+    print(ceiling_line(summary))
+    print(f"run: {run.path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -249,3 +249,48 @@ def record_usefulness(records: dict[str, dict[str, Any]], library: SolutionLibra
             sol = by_task.get(task_id)
             if sol is not None:
                 sol.usefulness.record(with_passed, g, without_passed, g)
+
+
+TABLE_HEADERS = ["row", "solved", "pass@1", "calls/task", "diff vs greedy", "95% CI (paired bootstrap)"]
+
+
+def table_rows(summary: dict[str, Any]) -> list[list[Any]]:
+    """The summary's rows as table cells (`TABLE_HEADERS`)."""
+    return [
+        [
+            r["row"],
+            r["solved"],
+            round(r["pass@1"], 3),
+            r["model_calls_per_task"],
+            round(r["diff_vs_greedy"], 3),
+            f"[{r['ci95'][0]:+.3f}, {r['ci95'][1]:+.3f}]",
+        ]
+        for r in summary["rows"]
+    ]
+
+
+def ceiling_line(summary: dict[str, Any]) -> str:
+    """One line: the pass@G ceilings and the expected pass@1 of one sample."""
+    return (
+        f"pass@G ceiling (plain samples): {summary['pass@G']:.3f}; with exemplars: "
+        f"{summary['experience_pass@G']:.3f}; expected pass@1 of one sample: "
+        f"{summary['expected_pass@1_one_sample']:.3f}; tasks with public tests: "
+        f"{summary['tasks_with_public_tests']}/{summary['tasks']}"
+    )
+
+
+def usefulness_report(library: SolutionLibrary) -> list[dict[str, Any]]:
+    """Each measured exemplar: comparisons, wins, losses, pass-rate difference, retired or not."""
+    return [
+        {
+            "id": s.id,
+            "task": s.task_id,
+            "trials": s.usefulness.trials,
+            "wins": s.usefulness.with_wins,
+            "losses": s.usefulness.with_losses,
+            "delta": round(s.usefulness.delta, 4),
+            "retired": s.retired,
+        }
+        for s in library.solutions
+        if s.usefulness.trials
+    ]
