@@ -80,3 +80,12 @@ def test_get_executor_refuses_bad_options():
 def test_duplicate_keys_are_refused(pool):
     with pytest.raises(ConfigError, match="used twice"):
         run_items(pool, f"{T}:seeded_draws", [WorkItem("a", {"seed": 1}), WorkItem("a", {"seed": 2})])
+
+
+def test_a_ray_address_nothing_answers_on_is_refused_before_any_work(tmp_path, capsys):
+    from aso.cli.main import main
+
+    argv = ["dataset", "run", "--executor", "ray", "--ray-address", "127.0.0.1:1", "--budget", "2"]
+    assert main([*argv, "--output", str(tmp_path / "run")]) == 2
+    assert "--ray-address 127.0.0.1:1: nothing answers there" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

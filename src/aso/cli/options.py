@@ -54,7 +54,10 @@ RayAddressOption = typer.Option(
 
 
 def make_executor(executor: str, workers: int, ray_address: str | None):  # noqa: ANN201 - an Executor
-    """The `aso.executors.Executor` the shared --executor/--workers/--ray-address options name."""
+    """The `aso.executors.Executor` the shared --executor/--workers/--ray-address options name, started
+    (a Ray address that does not answer fails here, before the command writes a run directory)."""
     from aso.executors import get_executor
 
-    return get_executor(executor, workers, ray_address=ray_address)
+    pool = get_executor(executor, workers, ray_address=ray_address)
+    pool.start()
+    return pool

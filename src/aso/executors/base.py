@@ -36,6 +36,10 @@ class Executor(abc.ABC):
     def close(self) -> None:
         """Stop the workers (idempotent)."""
 
+    @abc.abstractmethod
+    def start(self) -> None:
+        """Start or connect now rather than at the first item, so a bad address fails before any work."""
+
     def describe(self) -> str:
         """Short description for logs and run configs, e.g. `local x2`."""
         return f"{self.name} x{self.workers}"

@@ -84,9 +84,14 @@ class LocalExecutor(Executor):
             return
         yield from self._map_pool(task, items)
 
+    def start(self) -> None:
+        """Spawn the worker processes (nothing to do in process)."""
+        if not self.in_process:
+            while len(self._pool) < self.workers:
+                self._pool.append(_Worker(self._context, self._threads))
+
     def _map_pool(self, task: str, items: Sequence[WorkItem]) -> Iterator[ItemResult]:
-        while len(self._pool) < self.workers:
-            self._pool.append(_Worker(self._context, self._threads))
+        self.start()
         queue: deque[tuple[WorkItem, int]] = deque((item, 1) for item in items)
         idle = list(self._pool)
         busy: dict[_Worker, tuple[WorkItem, int]] = {}

@@ -12,6 +12,7 @@ must then be installed on every node (the same version): tasks are named by impo
 from __future__ import annotations
 
 import os
+import socket
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -42,6 +43,17 @@ def _import_ray() -> Any:
     return ray
 
 
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Refuse an address nothing listens on at once (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--ray-address {address!r}: expected auto or HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConfigError(f"--ray-address {address}: nothing answers there ({exc.strerror or exc})") from None
+
+
 class RayExecutor(Executor):
     """`workers` Ray actors; joins `address` (`auto` or `HOST:PORT`) or starts a local Ray instance.
 
@@ -69,9 +81,15 @@ class RayExecutor(Executor):
         """`ray x N @ ADDRESS`."""
         return f"ray x{self.workers} @ {self.address or 'local'}"
 
+    def start(self) -> None:
+        """Join the cluster (or start the local instance) and create the actors."""
+        self._start()
+
     def _start(self) -> None:
         if self._ray is not None:
             return
+        if self.address and self.address != "auto":
+            _check_reachable(self.address)
         ray = _import_ray()
         if not ray.is_initialized():
             try:
