@@ -1,5 +1,21 @@
 """Our synthesis engine vs cvc5 on the same problems with the same timeout, in one run.
 
+Two suites (sub-commands):
+
+`official`: the official SyGuS-Comp 2019 LIA tracks (CLIA_Track: every file; General_Track: the files
+with `(set-logic LIA)`), both engines on every problem one after the other (same load), each under a
+hard wall-clock limit (ours: `aso.synth.watchdog`, cvc5: a killed subprocess). Resumable: results
+are appended to `<run-dir>/results.jsonl` and finished problems are skipped on a rerun. Get the files
+(never committed) with
+
+    fetch github:SyGuS-Org/benchmarks   (or git clone https://github.com/SyGuS-Org/benchmarks)
+    mkdir -p ~/.cache/aso/sygus
+    git --git-dir=<mirror>/repo archive HEAD comp/2019 | tar -x -C ~/.cache/aso/sygus
+
+Run: nice -n 5 .venv/bin/python benchmarks/bench_synth.py official ~/.cache/aso/sygus/comp/2019 --timeout 30
+Writes benchmarks/results/synth_official.json and synth_official_cactus.png.
+
+`dex` (the default when no sub-command is given): the DEX hole specs and the small sample below.
 Problems: every hole of the nine DEX hole specs (with the `_ref.yaml` kernel where one exists;
 the repaired copy for circuit_breaker, whose original is invalid YAML), translated to SyGuS for
 cvc5 by `aso.synth.sygus_export`, and the SyGuS LIA files in `benchmarks/sygus/`. cvc5 runs in a
@@ -16,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -167,6 +184,17 @@ def geomean(xs):
 
 
 def main() -> None:
+    """Dispatch: `official ...` runs the official tracks; anything else the DEX suite."""
+    if len(sys.argv) > 1 and sys.argv[1] == "official":
+        official_main(sys.argv[2:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "dex":
+        sys.argv.pop(1)
+    dex_main()
+
+
+def dex_main() -> None:
+    """The DEX hole specs and the sample SyGuS files, both engines, plus our engine with hints."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--quick", action="store_true", help="DEX only, no hint variants (smoke test)")
@@ -293,6 +321,286 @@ def print_tables(rows, hint_rows, summary) -> None:
             cells = [f"{h[k]['seconds']:.2f}/{h[k]['programs']}" for k in ("none", "correct", "partial")]
             print(f"{h['problem'][:44]:44} " + " ".join(f"{c:>18}" for c in cells))
     print("\nsummary:", json.dumps(summary, indent=1))
+
+
+# --- the official SyGuS-Comp LIA tracks ------------------------------------------------------------
+OFFICIAL_TRACKS = ("CLIA_Track", "General_Track")
+
+CVC5_FILE_WORKER = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import cvc5
+tm = cvc5.TermManager()
+slv = cvc5.Solver(tm)
+slv.setOption("sygus", "true")
+slv.setOption("incremental", "false")
+parser = cvc5.InputParser(slv)
+parser.setFileInput(cvc5.InputLanguage.SYGUS_2_1, sys.argv[1])
+sm = parser.getSymbolManager()
+t1 = time.perf_counter()
+out = ""
+while True:
+    cmd = parser.nextCommand()
+    if cmd.isNull():
+        break
+    out += cmd.invoke(slv, sm)
+print(json.dumps({"output": out, "seconds": time.perf_counter() - t1}))
+"""
+
+
+def official_problems(root: Path) -> list[tuple[str, Path]]:
+    """(track, file) for every LIA problem of the official tracks under `root` (comp/2019)."""
+    out = []
+    for track in OFFICIAL_TRACKS:
+        for path in sorted((root / track).rglob("*.sl")):
+            if "(set-logic LIA)" in path.read_text(errors="replace"):
+                out.append((track, path))
+    return out
+
+
+def _ours_worker(path: str, timeout: float):
+    """The child-process body for our engine: parse, solve, return a JSON-ready record."""
+    def work(publish):
+        from aso.synth.sygus_solver import SolveStats, solve
+        from aso.synth.sygus_spec import load_sygus_spec
+
+        t0 = time.perf_counter()
+        spec = load_sygus_spec(path)
+        stats = SolveStats(sink=lambda s: publish(s.to_json()))
+        res = solve(spec, max(0.1, timeout - (time.perf_counter() - t0) - 0.3), stats=stats)
+        return {"status": res.status, "define_funs": res.define_funs(spec), "stats": res.stats.to_json(),
+                "seconds": time.perf_counter() - t0}
+    return work
+
+
+def run_ours_official(path: Path, timeout: float) -> dict:
+    """Our engine on one file under the watchdog (hard limit `timeout`)."""
+    from aso.synth.watchdog import run_limited
+
+    status, value, stats, wall = run_limited(_ours_worker(str(path), timeout), timeout)
+    if status == "ok":
+        return {**value, "wall": wall}
+    return {"status": status, "define_funs": [], "stats": stats, "seconds": wall, "wall": wall,
+            "detail": value if isinstance(value, str) else None}
+
+
+def run_cvc5_official(path: Path, timeout: float) -> dict:
+    """cvc5 (default options + sygus) on one file in a subprocess killed at `timeout` (wall clock)."""
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", CVC5_FILE_WORKER, str(path)], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "seconds": timeout, "wall": timeout, "define_funs": []}
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        return {"status": "error", "seconds": wall, "wall": wall, "define_funs": [],
+                "detail": proc.stderr.strip()[-300:]}
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    text = doc["output"]
+    funs = _define_funs(text)
+    status = "answered" if funs else ("infeasible" if "infeasible" in text else "fail")
+    return {"status": status, "seconds": doc["seconds"], "wall": wall, "define_funs": funs}
+
+
+def _define_funs(text: str) -> list[str]:
+    from aso.synth.terms import parse_sexpr_forms
+
+    try:
+        forms = parse_sexpr_forms(text)
+    except Exception:
+        return []
+    out = []
+
+    def walk(f):
+        if isinstance(f, list) and f:
+            if f[0] == "define-fun":
+                out.append(_tree_text(f))
+            else:
+                for x in f:
+                    walk(x)
+    for f in forms:
+        walk(f)
+    return out
+
+
+def _check_worker(path: str, define_funs: list[str]):
+    def work(publish):
+        from aso.synth.sygus_solver import verify
+        from aso.synth.sygus_spec import load_sygus_spec
+        from aso.synth.terms import parse_sexpr_tree, tree_to_term
+
+        spec = load_sygus_spec(path)
+        spec.register()
+        bodies = {}
+        for text in define_funs:
+            tree = parse_sexpr_tree(text)
+            bodies[tree[1]] = tree_to_term(tree[4])
+        if set(bodies) != {f.name for f in spec.funs}:
+            return "incomplete"
+        return verify(spec, bodies, 20_000)[0]
+    return work
+
+
+def check_answer(path: Path, define_funs: list[str], limit: float = 20.0) -> str:
+    """Our Z3 check of an answer (either engine's): verified / counterexample / unknown / ...."""
+    from aso.synth.watchdog import run_limited
+
+    if not define_funs:
+        return "none"
+    status, value, _, _ = run_limited(_check_worker(str(path), define_funs), limit)
+    return value if status == "ok" else f"check {status}"
+
+
+def solved(r: dict, engine: str) -> bool:
+    """Solved = an answer (ours: verified inside the engine; cvc5: not refuted by our Z3 check), or
+    an infeasibility verdict."""
+    e = r[engine]
+    if engine == "ours":
+        return e["status"] in ("solved", "infeasible")
+    return e["status"] == "infeasible" or (
+        e["status"] == "answered" and e.get("check") not in ("counterexample", "incomplete"))
+
+
+def official_main(argv: list[str]) -> None:
+    """Both engines over every LIA problem of the official tracks, one timeout, resumable."""
+    from tqdm import tqdm
+
+    import aso.synth.sygus_solver  # noqa: F401 - imported before forking: every problem runs the same code
+    import aso.synth.sygus_spec  # noqa: F401
+
+    ap = argparse.ArgumentParser(prog="bench_synth.py official",
+                                 description="Example: nice -n 5 .venv/bin/python benchmarks/bench_synth.py "
+                                             "official ~/.cache/aso/sygus/comp/2019 --timeout 30")
+    ap.add_argument("root", type=Path,
+                    help="comp/2019 directory of the SyGuS-Org benchmarks (see module doc)")
+    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--run-dir", type=Path, default=None,
+                    help="default benchmarks/results/synth_official_runs/t<T>")
+    ap.add_argument("--limit", type=int, default=None,
+                    help="first N problems only (development; not a result)")
+    ap.add_argument("--report-only", action="store_true", help="summarise the run dir without running")
+    args = ap.parse_args(argv)
+    if not (args.root / "CLIA_Track").is_dir():
+        sys.exit(f"aso: error: {args.root}: no CLIA_Track directory (see the module docstring to fetch it)")
+    problems = official_problems(args.root)
+    if args.limit:
+        problems = problems[:args.limit]
+    run_dir = args.run_dir or REPO / "benchmarks" / "results" / "synth_official_runs" / f"t{args.timeout:g}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log = run_dir / "results.jsonl"
+    done = {}
+    if log.exists():
+        for line in log.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                done[row["problem"]] = row
+    todo = [(t, p) for t, p in problems if f"{t}/{p.relative_to(args.root / t)}" not in done]
+    if not args.report_only:
+        bar = tqdm(todo, desc=f"official LIA @ {args.timeout:g}s", unit="problem",
+                   initial=len(problems) - len(todo),
+                   total=len(problems))
+        for track, path in bar:
+            name = f"{track}/{path.relative_to(args.root / track)}"
+            bar.set_postfix_str(path.name)
+            load = os.getloadavg()[0]
+            ours = run_ours_official(path, args.timeout)
+            if ours["status"] == "solved":
+                ours["check"] = "engine-verified"
+            cvc = run_cvc5_official(path, args.timeout)
+            if cvc["status"] == "answered":
+                cvc["check"] = check_answer(path, cvc["define_funs"])
+            row = {"problem": name, "track": track, "timeout": args.timeout, "loadavg": round(load, 2),
+                   "ours": ours, "cvc5": cvc}
+            with log.open("a") as fh:
+                fh.write(json.dumps(row, default=str) + "\n")
+            done[name] = row
+    rows = [done[f"{t}/{p.relative_to(args.root / t)}"] for t, p in problems
+            if f"{t}/{p.relative_to(args.root / t)}" in done]
+    summary = official_summary(rows)
+    out = {"timeout_s": args.timeout, "run_dir": str(run_dir), "problems_listed": len(problems),
+           "problems_run": len(rows), "summary": summary,
+           "command": "nice -n 5 .venv/bin/python benchmarks/bench_synth.py official " + " ".join(argv),
+           "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
+    results = REPO / "benchmarks" / "results"
+    name = "synth_official" if args.timeout == 30 else f"synth_official_t{args.timeout:g}"
+    (results / f"{name}.json").write_text(json.dumps(out, indent=2, default=str))
+    cactus(rows, args.timeout, results / f"{name}_cactus.png")
+    print_official(summary)
+
+
+def official_summary(rows: list[dict]) -> dict:
+    """Solved counts per track, time ratios where both solve, and what each solves alone."""
+    out: dict = {}
+    for track in (*OFFICIAL_TRACKS, "all"):
+        sub = [r for r in rows if track == "all" or r["track"] == track]
+        if not sub:
+            continue
+        both = [r for r in sub if solved(r, "ours") and solved(r, "cvc5")]
+        ratios = [max(r["ours"]["seconds"], 1e-3) / max(r["cvc5"]["seconds"], 1e-3) for r in both]
+        ratios.sort()
+        out[track] = {
+            "problems": len(sub), "ours_solved": sum(solved(r, "ours") for r in sub),
+            "cvc5_solved": sum(solved(r, "cvc5") for r in sub), "both_solved": len(both),
+            "median_time_ratio_ours_over_cvc5": _median(ratios),
+            "geomean_time_ratio_ours_over_cvc5": geomean(ratios),
+            "median_seconds_ours_both": _median([r["ours"]["seconds"] for r in both]),
+            "median_seconds_cvc5_both": _median([r["cvc5"]["seconds"] for r in both]),
+            "ours_only": [r["problem"] for r in sub if solved(r, "ours") and not solved(r, "cvc5")],
+            "cvc5_only": [r["problem"] for r in sub if solved(r, "cvc5") and not solved(r, "ours")],
+            "ours_status": _count(r["ours"]["status"] for r in sub),
+            "cvc5_status": _count(r["cvc5"]["status"] for r in sub),
+            "cvc5_answers_refuted": [r["problem"] for r in sub if r["cvc5"].get("check") == "counterexample"],
+        }
+    return out
+
+
+def _median(xs: list[float]) -> float | None:
+    return sorted(xs)[len(xs) // 2] if xs else None
+
+
+def _count(xs) -> dict:
+    out: dict = {}
+    for x in xs:
+        out[x] = out.get(x, 0) + 1
+    return out
+
+
+def cactus(rows: list[dict], timeout: float, path: Path) -> None:
+    """Cactus plot: problems solved (x) within a time (y), one line per engine."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for engine, label in (("ours", "aso.synth"), ("cvc5", "cvc5 (defaults)")):
+        times = sorted(r[engine]["seconds"] for r in rows if solved(r, engine))
+        ax.plot(range(1, len(times) + 1), times, marker=".", label=f"{label}: {len(times)} solved")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"problems solved (of {len(rows)})")
+    ax.set_ylabel(f"seconds per problem (timeout {timeout:g} s)")
+    ax.set_title("SyGuS-Comp 2019 LIA tracks (CLIA + General LIA)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def print_official(summary: dict) -> None:
+    """The summary table."""
+    heads = f"{'problems':>8} {'ours':>6} {'cvc5':>6} {'both':>6} {'median ratio':>13} {'geomean':>8}"
+    print(f"\n{'track':14} {heads}")
+    for track, s in summary.items():
+        med = s["median_time_ratio_ours_over_cvc5"]
+        geo = s["geomean_time_ratio_ours_over_cvc5"]
+        counts = f"{s['problems']:>8} {s['ours_solved']:>6} {s['cvc5_solved']:>6} {s['both_solved']:>6}"
+        print(f"{track:14} {counts} "
+              f"{(f'{med:.2f}' if med else '-'):>13} {(f'{geo:.2f}' if geo else '-'):>8}")
+    for track, s in summary.items():
+        if track == "all":
+            print(f"ours only ({len(s['ours_only'])}): {', '.join(x.split('/')[-1] for x in s['ours_only'])}")
+            print(f"cvc5 only ({len(s['cvc5_only'])}): {', '.join(x.split('/')[-1] for x in s['cvc5_only'])}")
 
 
 if __name__ == "__main__":

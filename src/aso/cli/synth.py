@@ -101,24 +101,47 @@ def run(
 
 @synth_app.command("sygus")
 def sygus(
-    path: Path = typer.Argument(..., help="SyGuS-IF v2 file (LIA, one synth-fun)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.5, help="Seconds."),
+    path: Path = typer.Argument(..., help="SyGuS-IF file (LIA; any number of synth-fun / synth-inv)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.5, help="Hard wall-clock limit in seconds."),
+    memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Address-space limit of the solver."),
     seed: int = SeedOption,
 ) -> None:
-    """Solve a SyGuS problem; prints the solution as define-fun and the search statistics.
+    """Solve a SyGuS problem under a hard time limit; prints the define-funs and the statistics.
+
+    The search runs in a child process that is killed at the limit; a problem not solved in time
+    prints one line `; timeout after N s (rounds=... programs=... points=...)` and exits 1.
 
     Example: aso synth sygus benchmarks/sygus/max2.sl --timeout 30
     """
-    from aso.synth.sygus import load_sygus
-    from aso.synth.synthesizer import HoleStatus, synthesize_sygus
+    import time
 
-    out = synthesize_sygus(load_sygus(path), timeout=timeout, seed=seed)
-    print(out.define_fun if out.define_fun else f"; {out.status.value} {out.reason}".rstrip())
-    if out.cegis is not None:
-        res = out.cegis
-        print(f"; rounds={res.rounds} programs={res.programs_enumerated} seconds={res.seconds:.3f}")
-    if out.status != HoleStatus.SOLVED:
-        raise typer.Exit(1)
+    from aso.synth.sygus_spec import load_sygus_spec
+    from aso.synth.watchdog import run_limited
+
+    spec = load_sygus_spec(existing_file(path, "SyGuS file"))
+    start = time.perf_counter()
+
+    def work(publish):  # noqa: ANN001, ANN202 - runs in the child process
+        from aso.synth.sygus_solver import SolveStats, solve
+
+        stats = SolveStats(sink=lambda s: publish(s.to_json()))
+        res = solve(spec, max(0.1, timeout - (time.perf_counter() - start) - 0.3), seed=seed, stats=stats)
+        return res.status, res.define_funs(spec), {**res.stats.to_json(), **({"at": res.witness} if
+                                                                                res.witness else {})}
+
+    status, value, stats, secs = run_limited(work, timeout - (time.perf_counter() - start), memory_mb)
+    if status == "ok":
+        status, funs, stats = value
+    else:
+        funs = []
+    figures = " ".join(f"{k}={v}" for k, v in stats.items())
+    if status == "solved":
+        print("\n".join(funs))
+        print(f"; solved in {secs:.2f} s ({figures})")
+        return
+    detail = f": {value}" if status == "crashed" else ""
+    print(f"; {status} after {secs:.2f} s ({figures}){detail}")
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

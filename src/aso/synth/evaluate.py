@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from aso.errors import ConfigError
-from aso.synth.ops import op_info
+from aso.synth.ops import DEFINED, OPS, op_info
 from aso.synth.terms import App, Const, Term, Var
 
 Env = dict[str, np.ndarray]
@@ -79,7 +79,10 @@ def _fold(fn: Callable, args: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def apply_op(op: str, args: Sequence[np.ndarray]) -> np.ndarray:
-    """Apply an operator to argument value arrays (all of the same length)."""
+    """Apply an operator to argument value arrays (all of the same length); defined functions inline."""
+    if op in DEFINED and op not in OPS:
+        fun = DEFINED[op]
+        return evaluate(fun.body, dict(zip(fun.params, args, strict=True)))
     name = op_info(op, "evaluate").canonical
     if name == "+":
         return _fold(_add, args)
@@ -132,6 +135,8 @@ def const_array(value: int | bool, n: int) -> np.ndarray:
 def evaluate(term: Term, env: Env, cache: dict[Term, np.ndarray] | None = None) -> np.ndarray:
     """Value of `term` at every point of `env` (name -> array). `cache` shares subterm values."""
     n = len(next(iter(env.values()))) if env else 1
+    if env and n and np.ndim(next(iter(env.values()))) > 1:
+        n = np.shape(next(iter(env.values())))[-1]
     if cache is not None and term in cache:
         return cache[term]
     if isinstance(term, Var):

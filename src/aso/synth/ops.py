@@ -74,6 +74,30 @@ OPS: dict[str, OpInfo] = {
 ITE_OPS = frozenset({"ite"})
 
 
+@dataclass(frozen=True)
+class DefinedFun:
+    """A SyGuS `define-fun` kept as an operator (grammars may use it: `(qm Start Start)`)."""
+
+    params: tuple[str, ...]
+    """Formal parameter names."""
+    param_sorts: tuple[Sort, ...]
+    """Their sorts."""
+    result_sort: Sort
+    """Result sort."""
+    body: Term
+    """Body over the formal parameters (other defined functions already inlined)."""
+
+
+DEFINED: dict[str, DefinedFun] = {}
+"""Defined functions known to the evaluator and the Z3 encoding (set per problem by the SyGuS reader
+and, for candidate bodies, by the general CEGIS loop; one problem is solved at a time per process)."""
+
+
+def define_fun(name: str, fun: DefinedFun) -> None:
+    """Register (or replace) a defined function."""
+    DEFINED[name] = fun
+
+
 def op_info(op: str, where: str = "") -> OpInfo:
     """Look up an operator; unknown operators are a `ConfigError` naming the place."""
     info = OPS.get(op)
@@ -90,6 +114,14 @@ def infer_sort(term: Term, env: dict[str, Sort], where: str = "") -> Sort:
         if term.name not in env:
             raise ConfigError(f"{where}: unknown variable {term.name!r}")
         return env[term.name]
+    if term.op in DEFINED and term.op not in OPS:
+        fun = DEFINED[term.op]
+        if len(term.args) != len(fun.params):
+            raise ConfigError(f"{where}: function {term.op!r} given {len(term.args)} arguments")
+        for a, want in zip(term.args, fun.param_sorts, strict=True):
+            if infer_sort(a, env, where) != want:
+                raise ConfigError(f"{where}: function {term.op!r} expects {want.value} arguments")
+        return fun.result_sort
     info = op_info(term.op, where)
     n = len(term.args)
     if n < info.min_arity or (info.max_arity is not None and n > info.max_arity):

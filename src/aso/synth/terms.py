@@ -133,10 +133,11 @@ def tree_to_term(tree: list | str, text: str = "") -> Term:
     head = tree[0]
     if not isinstance(head, str):
         raise ParseError(f"operator must be a symbol, got {head!r} in {text or tree!r}")
-    if len(tree) == 1:
-        raise ParseError(f"operator {head!r} applied to no arguments in {text or tree!r}")
+    if len(tree) == 1:  # `(f)`: a call of a nullary function, the same as `f`
+        return Var(head)
     if head == "let" and len(tree) == 3 and isinstance(tree[1], list):  # solver output uses let
-        bindings = {b[0]: tree_to_term(b[1], text) for b in tree[1] if isinstance(b, list) and len(b) == 2}
+        bindings = {b[0]: tree_to_term(b[-1], text) for b in tree[1]  # (x v), or (x Sort v) in SyGuS v1
+                    if isinstance(b, list) and len(b) in (2, 3)}
         return substitute(tree_to_term(tree[2], text), bindings)
     args = tuple(tree_to_term(a, text) for a in tree[1:])
     if head == "-" and len(args) == 1 and isinstance(args[0], Const) and not isinstance(args[0].value, bool):
@@ -175,7 +176,7 @@ def term_size(term: Term) -> int:
 def term_depth(term: Term) -> int:
     """Depth of the tree: a leaf has depth 1, `(op leaf leaf)` has depth 2."""
     if isinstance(term, App):
-        return 1 + max(term_depth(a) for a in term.args)
+        return 1 + max((term_depth(a) for a in term.args), default=0)
     return 1
 
 
@@ -210,5 +211,5 @@ def op_nesting(term: Term, ops: frozenset[str] | set[str]) -> int:
     """Deepest nesting of operators in `ops` along any root-to-leaf path (0 when none occur)."""
     if not isinstance(term, App):
         return 0
-    inner = max(op_nesting(a, ops) for a in term.args)
+    inner = max((op_nesting(a, ops) for a in term.args), default=0)
     return inner + (1 if term.op in ops else 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import z3
 
 from aso.errors import ConfigError
-from aso.synth.ops import Sort, op_info
+from aso.synth.ops import DEFINED, OPS, Sort, op_info
 from aso.synth.terms import App, Const, Term, Var
 
 
@@ -40,7 +40,20 @@ def to_z3(term: Term, env: dict[str, z3.ExprRef], cache: dict[Term, z3.ExprRef] 
     return out
 
 
+_DEFINED_CACHE: dict[tuple, tuple] = {}  # (id(fun), arg ids) -> (fun, args kept alive, encoding)
+
+
 def _app(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
+    if op in DEFINED and op not in OPS:
+        fun = DEFINED[op]
+        key = (id(fun), *(x.get_id() for x in a))
+        hit = _DEFINED_CACHE.get(key)
+        if hit is None:  # shared calls are encoded once (nested define-funs would otherwise blow up)
+            if len(_DEFINED_CACHE) > 200_000:
+                _DEFINED_CACHE.clear()
+            hit = (fun, a, to_z3(fun.body, dict(zip(fun.params, a, strict=True))))
+            _DEFINED_CACHE[key] = hit
+        return hit[2]
     name = op_info(op, "z3 encoding").canonical
     if name == "+":
         return _fold(lambda x, y: x + y, a)

@@ -1,0 +1,758 @@
+"""CEGIS for general SyGuS problems: several functions, any calls, divide-and-conquer unification.
+
+    points <- a few inputs (assignments of the declared variables)
+    loop:
+        enumerate candidate bodies by cost (bottom-up, observational equivalence on the functions'
+        *invocation inputs*: the argument values of every call at every point)
+        check candidates on all points at once (each call replaced by the candidate's value there)
+        a candidate passing every point goes to Z3; a counterexample becomes a new point
+
+Three search modes, picked from the problem's shape:
+- `dnc` (divide and conquer, EUSolver-style): one function, called with one argument list (the
+  specification is point-wise), and a grammar with `(ite C S S)` at the start symbol. Terms from S
+  without that `ite` and predicates from C are enumerated together; once the terms cover every point,
+  an ID3 decision tree (`aso.synth.decision_tree`) over the predicates unifies them.
+- `enum`: one function otherwise (calls with different arguments, e.g. `f(x,y) = f(y,x)` or
+  invariants `inv(x) /\\ trans(x,x') => inv(x')`). Calls whose arguments contain calls (nested) are
+  checked by evaluating the whole constraint with the candidate as a defined function.
+- `product`: several functions; tuples of candidates by total cost.
+
+The caller gives a deadline; `aso.synth.watchdog` runs this in a child process and kills it, so
+the limit holds whatever Z3 or numpy is doing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import z3
+
+from aso.synth.decision_tree import Leaf, Node, Tree, learn_tree
+from aso.synth.enumerator import Entry, EnumerationTimeout, Enumerator
+from aso.synth.evaluate import evaluate
+from aso.synth.grammar import Grammar, StyleProfile
+from aso.synth.ops import DEFINED, DefinedFun, Sort, define_fun
+from aso.synth.sygus_spec import SygusSpec, SynthFun
+from aso.synth.terms import App, Term, Var, substitute, subterms
+from aso.synth.z3_encode import to_z3, z3_value, z3_var
+
+_CALL = "?call"
+UNBOUNDED = 20
+DNC_SHARE = 0.3  # share of the time given to divide and conquer before decision lists (si mode)
+
+
+@dataclass
+class SolveStats:
+    """Search statistics, updated as the search runs (`publish` copies them to the watchdog)."""
+
+    mode: str = ""
+    rounds: int = 0
+    programs: int = 0
+    points: int = 0
+    level: int = 0
+    verify_seconds: float = 0.0
+    sink: Callable[[SolveStats], None] | None = field(default=None, repr=False)
+
+    def publish(self) -> None:
+        """Hand the current figures to the sink, if any."""
+        if self.sink is not None:
+            self.sink(self)
+
+    def to_json(self) -> dict:
+        """JSON-ready figures."""
+        return {
+            "mode": self.mode,
+            "rounds": self.rounds,
+            "programs": self.programs,
+            "points": self.points,
+            "level": self.level,
+            "verify_seconds": round(self.verify_seconds, 3),
+        }
+
+
+@dataclass
+class SolveResult:
+    """Outcome of `solve`."""
+
+    status: str
+    """`solved`, `infeasible`, `timeout` or `not_found` (the grammar was exhausted)."""
+    bodies: dict[str, Term]
+    """Function name -> solution body over its formal parameters."""
+    stats: SolveStats
+    """Search statistics."""
+    seconds: float = 0.0
+    """Wall time inside `solve`."""
+    witness: dict | None = None
+    """For `infeasible`: an input where no output meets the specification."""
+
+    def define_funs(self, spec: SygusSpec) -> list[str]:
+        """The solution as `(define-fun ...)` lines, in file order."""
+        return [f.define_fun(self.bodies[f.name]) for f in spec.funs if f.name in self.bodies]
+
+
+class Deadline(Exception):
+    """The deadline passed."""
+
+
+# --- the problem's shape ---------------------------------------------------------------------------
+@dataclass
+class _Shape:
+    calls: list[App]  # distinct calls, innermost first
+    call_var: dict[App, str]  # call -> placeholder variable
+    abstract: Term  # (=> assumes constraints) with calls replaced by placeholders
+    nested: bool  # some call's arguments contain a call
+    whole: Term  # (=> assumes constraints), calls intact
+
+
+def _shape(spec: SygusSpec) -> _Shape:
+    names = {f.name for f in spec.funs}
+    calls = spec.calls()
+    call_var = {c: f"{_CALL}{i}" for i, c in enumerate(calls)}
+    nested = any(isinstance(t, App) and t.op in names for c in calls for a in c.args for t in subterms(a))
+    body = App("and", spec.constraints) if len(spec.constraints) != 1 else spec.constraints[0]
+    pre = App("and", spec.assumes) if spec.assumes else None
+    whole = App("=>", (pre, body)) if pre is not None else body
+    abstract = _replace_calls(whole, call_var)
+    return _Shape(calls, call_var, abstract, nested, whole)
+
+
+def _replace_calls(term: Term, call_var: dict[App, str]) -> Term:
+    if isinstance(term, App):
+        if term in call_var:
+            return Var(call_var[term])
+        return App(term.op, tuple(_replace_calls(a, call_var) for a in term.args))
+    return term
+
+
+# --- points ------------------------------------------------------------------------------------------
+class _Points:
+    def __init__(self, spec: SygusSpec) -> None:
+        self.spec = spec
+        self.rows: list[dict[str, int | bool]] = []
+        self.keys: set[tuple] = set()
+
+    def add(self, point: dict[str, int | bool]) -> bool:
+        key = tuple(point.get(v, 0) for v, _ in self.spec.variables)
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        self.rows.append(point)
+        return True
+
+    def columns(self) -> dict[str, np.ndarray]:
+        out = {}
+        for v, s in self.spec.variables:
+            vals = [r.get(v, False if s == Sort.BOOL else 0) for r in self.rows]
+            if s == Sort.BOOL:
+                out[v] = np.array(vals, dtype=bool)
+            elif any(abs(int(x)) >= 2**62 for x in vals):
+                out[v] = np.array(vals, dtype=object)
+            else:
+                out[v] = np.array(vals, dtype=np.int64)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _random_points(spec: SygusSpec, rng: np.random.Generator, n: int) -> list[dict]:
+    out = []
+    for _ in range(n):
+        out.append(
+            {
+                v: (bool(rng.integers(0, 2)) if s == Sort.BOOL else int(rng.integers(-UNBOUNDED, UNBOUNDED)))
+                for v, s in spec.variables
+            }
+        )
+    return out
+
+
+# --- verification ------------------------------------------------------------------------------------
+def _register(spec: SygusSpec, bodies: dict[str, Term]) -> None:
+    for f in spec.funs:
+        body = bodies.get(f.name)
+        if body is not None:
+            define_fun(
+                f.name, DefinedFun(tuple(p for p, _ in f.params), tuple(s for _, s in f.params), f.sort, body)
+            )
+
+
+def verify(spec: SygusSpec, bodies: dict[str, Term], timeout_ms: int) -> tuple[str, dict | None]:
+    """Z3 check of a full solution: `("verified", None)`, `("counterexample", point)`, `("unknown", None)`."""
+    _register(spec, bodies)
+    env = {v: z3_var(v, s) for v, s in spec.variables}
+    shape_whole = _shape(spec).whole
+    solver = z3.Solver()
+    solver.set("timeout", max(1, int(timeout_ms)))
+    solver.add(z3.Not(to_z3(shape_whole, env)))
+    res = solver.check()
+    if res == z3.unsat:
+        return "verified", None
+    if res == z3.unknown:
+        return "unknown", None
+    model = solver.model()
+    return "counterexample", {name: z3_value(model, var) for name, var in env.items()}
+
+
+# --- the solver ----------------------------------------------------------------------------------------
+class _Solver:
+    def __init__(
+        self,
+        spec: SygusSpec,
+        deadline: float,
+        seed: int,
+        hints: dict[str, tuple[Term, ...]],
+        stats: SolveStats,
+    ) -> None:
+        self.spec = spec
+        self.deadline = deadline
+        self.rng = np.random.default_rng(seed)
+        self.hints = hints
+        self.stats = stats
+        self.shape = _shape(spec)
+        self.points = _Points(spec)
+        self.unknown = 0
+        self.names = {f.name for f in spec.funs}
+        self.si_terms: list[Term] = []  # terms of the last decision list (si mode)
+        self.witness: dict | None = None  # an input where no output meets the spec (infeasible)
+
+    # helpers
+    def check_time(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise Deadline
+
+    def remaining_ms(self) -> int:
+        return int(max(0.05, self.deadline - time.perf_counter()) * 1000)
+
+    def verify(self, bodies: dict[str, Term]) -> bool:
+        """Z3 check; a counterexample is added to the points. True when verified."""
+        self.check_time()
+        t0 = time.perf_counter()
+        status, point = verify(self.spec, bodies, min(10_000, self.remaining_ms()))
+        self.stats.verify_seconds += time.perf_counter() - t0
+        self.stats.rounds += 1
+        self.stats.publish()
+        if status == "verified":
+            return True
+        if status == "counterexample":
+            assert point is not None
+            if not self.points.add(point):  # evaluator and Z3 disagree (should not happen): stop looping
+                raise RuntimeError(f"counterexample {point} repeated for {bodies}")
+            self.stats.points = len(self.points)
+        else:
+            self.unknown += 1
+            self.check_time()
+        return False
+
+    def infeasible(self, fun: SynthFun) -> bool:
+        """Single invocation over the declared variables: is there an input where no output works?"""
+        if self.shape.nested or len(self.shape.calls) != 1:
+            return False
+        rename = _formal_renaming(self.spec, fun, self.shape.calls[0])
+        if rename is None:
+            return False
+        env = {p: z3_var(p, s) for p, s in fun.params}
+        out = z3_var("?out", fun.sort)
+        phi = to_z3(
+            substitute(self.shape.abstract, rename), {**env, self.shape.call_var[self.shape.calls[0]]: out}
+        )
+        solver = z3.Solver()
+        solver.set("timeout", max(1, min(2000, self.remaining_ms() // 4)))
+        solver.add(z3.ForAll([out], z3.Not(phi)))
+        if solver.check() == z3.sat:
+            model = solver.model()
+            self.witness = {v: z3_value(model, env[rename[v].name]) for v, _ in self.spec.variables}  # type: ignore[union-attr]
+            return True
+        return False
+
+    def verify_list(self, conditions: _ConditionMaker, terms: list[Term]) -> bool:
+        """Z3 check of the decision list over `terms`, built in Z3 directly (no term round trip)."""
+        self.check_time()
+        t0 = time.perf_counter()
+        solver = z3.Solver()
+        solver.set("timeout", max(1, min(10_000, self.remaining_ms())))
+        solver.add(z3.Not(conditions.z3_spec(conditions.z3_list(terms))))
+        res = solver.check()
+        self.stats.verify_seconds += time.perf_counter() - t0
+        self.stats.rounds += 1
+        self.stats.publish()
+        if res == z3.unsat:
+            return True
+        if res == z3.sat:
+            model = solver.model()
+            point = {
+                v: z3_value(model, conditions.env[conditions.rename[v].name])  # type: ignore[union-attr]
+                for v, _ in self.spec.variables
+            }
+            if not self.points.add(point):
+                raise RuntimeError(f"counterexample {point} repeated for a decision list")
+            self.stats.points = len(self.points)
+        else:
+            self.unknown += 1
+            self.check_time()
+        return False
+
+    def call_inputs(
+        self, fun: SynthFun, cols: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], list[App]]:
+        """Invocation inputs of `fun` (formal parameter -> values), one block of len(points) per call."""
+        calls = [
+            c
+            for c in self.shape.calls
+            if c.op == fun.name
+            and not any(isinstance(t, App) and t.op in self.names for a in c.args for t in subterms(a))
+        ]
+        n = len(self.points)
+        blocks: dict[str, list[np.ndarray]] = {p: [] for p, _ in fun.params}
+        for c in calls:
+            for (p, s), a in zip(fun.params, c.args, strict=True):
+                v = np.broadcast_to(evaluate(a, cols), (n,))
+                blocks[p].append(v.astype(bool) if s == Sort.BOOL else v)
+        if not calls or not fun.params:
+            return {
+                p: (
+                    np.zeros(max(1, n), dtype=bool) if s == Sort.BOOL else np.zeros(max(1, n), dtype=np.int64)
+                )
+                for p, s in fun.params
+            } or {"?unit": np.zeros(1, dtype=np.int64)}, calls
+        return {p: np.concatenate(v) for p, v in blocks.items()}, calls
+
+    def call_env(
+        self, cols: dict[str, np.ndarray], fun_values: dict[str, np.ndarray], fun_calls: dict[str, list[App]]
+    ) -> dict[str, np.ndarray]:
+        """Environment for `shape.abstract`: points [1, N] and each call's value [C, N]."""
+        n = len(self.points)
+        env = {k: v[None, :] for k, v in cols.items()}
+        for name, values in fun_values.items():
+            for i, c in enumerate(fun_calls[name]):
+                if values.shape[1] == 1 and n != 1:  # nullary function: one value everywhere
+                    env[self.shape.call_var[c]] = np.broadcast_to(values, (values.shape[0], n))
+                else:
+                    env[self.shape.call_var[c]] = values[:, i * n : (i + 1) * n]
+        return env
+
+    def passes(
+        self,
+        cols: dict[str, np.ndarray],
+        fun_values: dict[str, np.ndarray],
+        fun_calls: dict[str, list[App]],
+        count: int,
+    ) -> np.ndarray:
+        env = self.call_env(cols, fun_values, fun_calls)
+        ok = evaluate(self.shape.abstract, env)
+        return np.broadcast_to(ok, (count, len(self.points))).all(axis=1)
+
+    def passes_direct(self, cols: dict[str, np.ndarray], bodies: dict[str, Term]) -> bool:
+        _register(self.spec, bodies)
+        ok = evaluate(self.shape.whole, cols)
+        return bool(np.all(ok))
+
+    # main loop
+    def run(self) -> dict[str, Term] | None:
+        for p in _random_points(self.spec, self.rng, 3):
+            self.points.add(p)
+        self.stats.points = len(self.points)
+        for name, hints in self.hints.items():  # hints that verify are solutions as they are
+            if name in self.names and len(self.spec.funs) == 1:
+                for h in hints:
+                    if self.verify({name: h}):
+                        return {name: h}
+        if len(self.spec.funs) == 1:
+            fun = self.spec.funs[0]
+            if self.infeasible(fun):
+                return None
+            if (
+                fun.default_grammar
+                and not self.shape.nested
+                and len(self.shape.calls) == 1
+                and _formal_renaming(self.spec, fun, self.shape.calls[0]) is not None
+            ):
+                # divide and conquer first (small trees for search-like specs), then decision lists
+                # guarded by the spec itself (max-like specs, whose trees are exponential)
+                self.stats.mode = "dnc"
+                whole = self.deadline
+                self.deadline = time.perf_counter() + DNC_SHARE * (whole - time.perf_counter())
+                try:
+                    return self.dnc(fun)
+                except Deadline:
+                    self.deadline = whole
+                    self.check_time()
+                self.stats.mode = "si"
+                return self.dnc(fun, decision_list=True)
+            if not self.shape.nested and len(self.shape.calls) == 1 and _ite_split(fun.grammar) is not None:
+                self.stats.mode = "dnc"
+                return self.dnc(fun)
+            self.stats.mode = "enum"
+            return self.enum(fun)
+        self.stats.mode = "product"
+        return self.product()
+
+    def new_enum(self, grammar: Grammar, inputs: dict[str, np.ndarray], name: str) -> Enumerator:
+        enum = Enumerator(grammar, StyleProfile(), inputs, self.hints.get(name, ()))
+        enum.deadline = self.deadline
+        return enum
+
+    def enum(self, fun: SynthFun) -> dict[str, Term] | None:
+        while True:
+            cols = self.points.columns()
+            inputs, calls = self.call_inputs(fun, cols)
+            enum = self.new_enum(fun.grammar, inputs, fun.name)
+            restart = False
+            try:
+                for level, entries in enum.levels():
+                    self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
+                    self.check_time()
+                    if not entries:
+                        continue
+                    if self.shape.nested:
+                        ok = np.array([self.passes_direct(cols, {fun.name: e.term}) for e in entries])
+                    else:
+                        values = np.stack([e.values for e in entries])
+                        ok = self.passes(cols, {fun.name: values}, {fun.name: calls}, len(entries))
+                    for e, good in zip(entries, ok, strict=True):
+                        if good:
+                            if self.verify({fun.name: e.term}):
+                                return {fun.name: e.term}
+                            restart = True
+                            break
+                    if restart:
+                        break
+            except EnumerationTimeout:
+                raise Deadline from None
+            if not restart:
+                return None
+
+    def dnc(self, fun: SynthFun, decision_list: bool = False) -> dict[str, Term] | None:
+        split = _ite_split(fun.grammar)
+        assert split is not None
+        cond_nt, term_grammar = split
+        conditions = _ConditionMaker(self.spec, fun, self.shape) if decision_list else None
+        while True:
+            cols = self.points.columns()
+            inputs, calls = self.call_inputs(fun, cols)
+            enum = self.new_enum(term_grammar, inputs, fun.name)
+            n = len(self.points)
+            terms: list[Entry] = []
+            covers: list[np.ndarray] = []
+            restart = False
+            try:
+                for level, entries in enum.levels():
+                    self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
+                    self.check_time()
+                    if entries:
+                        values = np.stack([e.values for e in entries])
+                        env = self.call_env(cols, {fun.name: values}, {fun.name: calls})
+                        cov = np.broadcast_to(evaluate(self.shape.abstract, env), (len(entries), n))
+                        full = np.nonzero(cov.all(axis=1))[0]
+                        if len(full):
+                            term = entries[int(full[0])].term
+                            if self.verify({fun.name: term}):
+                                return {fun.name: term}
+                            restart = True
+                            break
+                        keep = cov.any(axis=1)
+                        terms.extend(e for e, k in zip(entries, keep, strict=True) if k)
+                        covers.append(cov[keep])
+                    if not terms:
+                        continue
+                    cover = np.concatenate(covers) if len(covers) > 1 else covers[0]
+                    covers = [cover]
+                    if not cover.any(axis=0).all():
+                        continue
+                    if conditions is not None:  # single invocation: each term guarded by where it is correct
+                        # the terms of earlier lists that still cover a point, then a greedy cover of the rest
+                        index = {e.term: i for i, e in enumerate(terms)}
+                        kept = [index[t] for t in self.si_terms if t in index]
+                        left = ~cover[kept].any(axis=0) if kept else np.ones(cover.shape[1], dtype=bool)
+                        extra = _greedy_cover(cover[:, left]) if left.any() else []
+                        chosen = [terms[i].term for i in kept + extra]
+                        self.si_terms = chosen
+                        if self.verify_list(conditions, chosen):
+                            return {fun.name: conditions.decision_list(chosen)}
+                        restart = True
+                        break
+                    preds = [e for lv in sorted(enum.banks[cond_nt]) for e in enum.banks[cond_nt][lv]]
+                    if not preds:
+                        continue
+                    pvals = np.stack([np.asarray(p.values, dtype=bool) for p in preds])
+                    tree = learn_tree(cover, pvals)
+                    if tree is None:
+                        continue
+                    term = _tree_term(tree, terms, preds)
+                    if self.verify({fun.name: term}):
+                        return {fun.name: term}
+                    restart = True
+                    break
+            except EnumerationTimeout:
+                raise Deadline from None
+            if not restart:
+                return None
+
+    def product(self) -> dict[str, Term] | None:
+        funs = self.spec.funs
+        while True:
+            cols = self.points.columns()
+            enums, calls = {}, {}
+            for f in funs:
+                inputs, calls[f.name] = self.call_inputs(f, cols)
+                enums[f.name] = self.new_enum(f.grammar, inputs, f.name)
+            gens = {f.name: enums[f.name].levels() for f in funs}
+            banks: dict[str, dict[int, list[Entry]]] = {f.name: {} for f in funs}
+            done: dict[str, bool] = {f.name: False for f in funs}
+            restart = False
+            try:
+                for total in itertools.count(len(funs)):
+                    self.check_time()
+                    self.stats.level = total
+                    for f in funs:  # every function's bank up to level `total`
+                        while not done[f.name] and max(banks[f.name], default=0) < total:
+                            try:
+                                level, entries = next(gens[f.name])
+                                banks[f.name][level] = entries
+                                self.stats.programs += len(entries)
+                            except StopIteration:
+                                done[f.name] = True
+                    if all(done.values()) and total > sum(max(b, default=0) for b in banks.values()):
+                        return None
+                    found = self.product_level(funs, banks, total, cols, calls)
+                    if found is not None:
+                        if self.verify(found):
+                            return found
+                        restart = True
+                        break
+            except EnumerationTimeout:
+                raise Deadline from None
+            if not restart:
+                return None
+
+    def product_level(
+        self,
+        funs: tuple[SynthFun, ...],
+        banks: dict[str, dict[int, list[Entry]]],
+        total: int,
+        cols: dict[str, np.ndarray],
+        calls: dict[str, list[App]],
+    ) -> dict[str, Term] | None:
+        k = len(funs)
+        for cut in itertools.combinations(range(1, total), k - 1):
+            bounds = (0, *cut, total)
+            split = [bounds[i + 1] - bounds[i] for i in range(k)]
+            groups = [banks[f.name].get(lv, []) for f, lv in zip(funs, split, strict=True)]
+            if any(not g for g in groups):
+                continue
+            self.check_time()
+            sizes = [len(g) for g in groups]
+            count = int(np.prod(sizes))
+            idx = np.indices(sizes).reshape(k, -1).T if count <= 200_000 else None
+            chunks = [idx] if idx is not None else None
+            if chunks is None:  # too many tuples at once: walk them in slices of the first function
+                chunks = [
+                    np.array(
+                        list(
+                            itertools.product(
+                                range(lo, min(lo + 1, sizes[0])), *[range(s) for s in sizes[1:]]
+                            )
+                        )
+                    )
+                    for lo in range(sizes[0])
+                ]
+            for combo in chunks:
+                self.check_time()
+                if self.shape.nested:
+                    for row in combo:
+                        bodies = {f.name: groups[i][row[i]].term for i, f in enumerate(funs)}
+                        if self.passes_direct(cols, bodies):
+                            return bodies
+                    continue
+                values = {
+                    f.name: np.stack([e.values for e in groups[i]])[combo[:, i]] for i, f in enumerate(funs)
+                }
+                ok = self.passes(cols, values, calls, len(combo))
+                hit = np.nonzero(ok)[0]
+                if len(hit):
+                    row = combo[int(hit[0])]
+                    return {f.name: groups[i][row[i]].term for i, f in enumerate(funs)}
+        return None
+
+
+def _ite_split(grammar: Grammar) -> tuple[str, Grammar] | None:
+    """(C, grammar without the start's `(ite C S S)`) when the start symbol has that production."""
+    s = grammar.start
+    for p in grammar.productions[s]:
+        if (
+            isinstance(p, App)
+            and p.op == "ite"
+            and all(isinstance(a, Var) for a in p.args)
+            and p.args[1] == Var(s)
+            and p.args[2] == Var(s)
+            and grammar.is_nonterminal(p.args[0].name)
+        ):
+            cond = p.args[0].name  # type: ignore[union-attr]
+            prods = dict(grammar.productions)
+            prods[s] = tuple(q for q in prods[s] if q != p)
+            if not prods[s]:
+                return None
+            return cond, Grammar(
+                grammar.grammar_id, s, prods, grammar.sorts, grammar.any_constant, grammar.extra_constants
+            )
+    return None
+
+
+def _greedy_cover(cover: np.ndarray) -> list[int]:
+    """Term indices that together cover every point, most-covering first (greedy set cover)."""
+    left = np.ones(cover.shape[1], dtype=bool)
+    out: list[int] = []
+    while left.any():
+        gain = (cover & left).sum(axis=1)
+        best = int(np.argmax(gain))
+        if gain[best] == 0:
+            break
+        out.append(best)
+        left &= ~cover[best]
+    return out
+
+
+def _formal_renaming(spec: SygusSpec, fun: SynthFun, call: App) -> dict[str, Term] | None:
+    """Declared variable -> formal parameter, when the one call is `f` over distinct declared variables
+    and the constraints mention no other variable (so the spec is a formula over the parameters)."""
+    if not all(isinstance(a, Var) for a in call.args) or len(set(call.args)) != len(call.args):
+        return None
+    mapping = {a.name: Var(p) for a, (p, _) in zip(call.args, fun.params, strict=True)}  # type: ignore[union-attr]
+    if set(mapping) != {v for v, _ in spec.variables}:
+        return None
+    return mapping
+
+
+class _ConditionMaker:
+    """For a single-invocation spec phi(x, f(x)): the condition under which a term t is correct is
+    phi(x, t(x)); `(ite phi[t1] t1 (ite phi[t2] t2 ... tk))` is correct when t1..tk cover every input
+    (cvc5's single-invocation idea; conditions are simplified by Z3 and read back as LIA terms)."""
+
+    def __init__(self, spec: SygusSpec, fun: SynthFun, shape: _Shape) -> None:
+        self.spec, self.fun, self.shape = spec, fun, shape
+        self.rename = _formal_renaming(spec, fun, shape.calls[0]) or {}
+        self.env = {p: z3_var(p, s) for p, s in fun.params}
+        self.formula = substitute(shape.abstract, self.rename)
+        self.cache: dict[Term, Term] = {}
+        self.zcache: dict[Term, z3.ExprRef] = {}
+        self.memo: dict[int, Term] = {}
+
+    def z3_spec(self, value: z3.ExprRef) -> z3.ExprRef:
+        """phi(x, value) over the formal parameters."""
+        return to_z3(self.formula, {**self.env, self.shape.call_var[self.shape.calls[0]]: value})
+
+    def z3_condition(self, term: Term) -> z3.ExprRef:
+        """phi(x, term(x)) over the formal parameters, simplified."""
+        if term not in self.zcache:
+            self.zcache[term] = z3.simplify(self.z3_spec(to_z3(term, self.env)), som=False, arith_lhs=True)
+        return self.zcache[term]
+
+    def z3_list(self, terms: list[Term]) -> z3.ExprRef:
+        """The decision list over `terms` as a Z3 expression."""
+        out = to_z3(terms[-1], self.env)
+        for t in reversed(terms[:-1]):
+            out = z3.If(self.z3_condition(t), to_z3(t, self.env), out)
+        return out
+
+    def condition(self, term: Term) -> Term:
+        """`z3_condition` read back as a term."""
+        if term not in self.cache:
+            self.cache[term] = from_z3(self.z3_condition(term), self.memo)
+        return self.cache[term]
+
+    def decision_list(self, terms: list[Term]) -> Term:
+        out = terms[-1]
+        for t in reversed(terms[:-1]):
+            out = App("ite", (self.condition(t), t, out))
+        return out
+
+
+def from_z3(e: z3.ExprRef, memo: dict[int, Term] | None = None) -> Term:
+    """A Z3 LIA expression read back as a `Term` (after `z3.simplify`); `memo` shares repeated nodes."""
+    memo = {} if memo is None else memo
+    key = e.get_id()
+    if key not in memo:
+        memo[key] = _from_z3(e, memo)
+    return memo[key]
+
+
+def _from_z3(e: z3.ExprRef, memo: dict[int, Term]) -> Term:
+    from aso.synth.terms import Const
+
+    if z3.is_int_value(e):
+        return Const(e.as_long())
+    if z3.is_true(e):
+        return Const(True)
+    if z3.is_false(e):
+        return Const(False)
+    if z3.is_const(e):
+        return Var(e.decl().name())
+    kind = e.decl().kind()
+    args = tuple(from_z3(c, memo) for c in e.children())
+    table = {
+        z3.Z3_OP_ADD: "+",
+        z3.Z3_OP_SUB: "-",
+        z3.Z3_OP_UMINUS: "-",
+        z3.Z3_OP_MUL: "*",
+        z3.Z3_OP_LE: "<=",
+        z3.Z3_OP_GE: ">=",
+        z3.Z3_OP_LT: "<",
+        z3.Z3_OP_GT: ">",
+        z3.Z3_OP_EQ: "=",
+        z3.Z3_OP_AND: "and",
+        z3.Z3_OP_OR: "or",
+        z3.Z3_OP_NOT: "not",
+        z3.Z3_OP_ITE: "ite",
+        z3.Z3_OP_IMPLIES: "=>",
+        z3.Z3_OP_IDIV: "div",
+        z3.Z3_OP_MOD: "mod",
+        z3.Z3_OP_DISTINCT: "distinct",
+        z3.Z3_OP_XOR: "xor",
+    }
+    if kind not in table:
+        raise ValueError(f"cannot read back Z3 operator {e.decl().name()}")
+    return App(table[kind], args)
+
+
+def _tree_term(tree: Tree, terms: list[Entry], preds: list[Entry]) -> Term:
+    if isinstance(tree, Leaf):
+        return terms[tree.term].term
+    assert isinstance(tree, Node)
+    return App(
+        "ite",
+        (preds[tree.pred].term, _tree_term(tree.then, terms, preds), _tree_term(tree.other, terms, preds)),
+    )
+
+
+def solve(
+    spec: SygusSpec,
+    timeout_s: float,
+    seed: int = 0,
+    hints: dict[str, tuple[Term, ...]] | None = None,
+    stats: SolveStats | None = None,
+) -> SolveResult:
+    """Synthesize every function of `spec` within `timeout_s` seconds (cooperative deadline).
+
+    The deadline is checked between enumeration chunks and before every Z3 call (whose own timeout is
+    cut to the time left); for a hard limit run it under `aso.synth.watchdog.run_limited`.
+    """
+    start = time.perf_counter()
+    stats = stats or SolveStats()
+    saved = dict(DEFINED)
+    spec.register()
+    try:
+        solver = _Solver(spec, start + timeout_s, seed, hints or {}, stats)
+        bodies = solver.run()
+        status = "solved" if bodies is not None else ("infeasible" if solver.witness else "not_found")
+        witness = solver.witness
+    except Deadline:
+        bodies, status, witness = None, "timeout", None
+    finally:
+        DEFINED.clear()
+        DEFINED.update(saved)
+    stats.publish()
+    return SolveResult(status, bodies or {}, stats, time.perf_counter() - start, witness)
