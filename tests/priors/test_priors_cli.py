@@ -30,7 +30,7 @@ def write_nodes(tmp_path):
 def test_aggregate_cli_keeps_the_useful_lesson_drops_sabotage_and_stores_the_pool(tmp_path, capsys):
     paths = write_nodes(tmp_path)
     out, reg = tmp_path / "run", tmp_path / "reg"
-    argv = ["priors", "aggregate", *paths, "--validate", "heldout", "--limit", "16", "--model", MODEL]
+    argv = ["priors", "aggregate", *paths, "--validate", "heldout", "--limit", "10", "--model", MODEL]
     assert main([*argv, "--output", str(out), "--registry", str(reg)]) == 0
     text = capsys.readouterr().out
     assert "node c:" in text and "eta 0.000" in text
