@@ -13,13 +13,26 @@ SamplesOption = typer.Option(3, "--samples", min=1, max=64, help="Completions sa
 TempOption = typer.Option(0.7, "--temp", min=0.0, help="Sampling temperature (0 = greedy).")
 ValidateOption = typer.Option("cheap", "--validate", help=TIER_HELP)
 ConstrainedOption = typer.Option(False, "--constrained", help="Grammar-constrained decoding (local models).")
+AggregateOption = typer.Option(
+    "spec",
+    "--aggregate",
+    help="Ranking: spec (tiers, frequency, size) or select (aso.select: verdicts, agreement).",
+)
 MaxTokensOption = typer.Option(96, "--max-tokens", min=8, help="New tokens per completion.")
 FeedbackOption = typer.Option(
     None, "--feedback", help="Also append rejected hints to this JSONL dataset (kept across runs)."
 )
 
 
-def _settings(samples: int, temp: float, validate: str, constrained: bool, seed: int, max_tokens: int):  # noqa: ANN202
+def _settings(  # noqa: ANN202
+    samples: int,
+    temp: float,
+    validate: str,
+    constrained: bool,
+    seed: int,
+    max_tokens: int,
+    aggregate: str = "spec",
+):
     from aso.errors import ConfigError
     from aso.synth.hints import GenerationSettings, Tier
 
@@ -27,7 +40,10 @@ def _settings(samples: int, temp: float, validate: str, constrained: bool, seed:
         tier = Tier(validate)
     except ValueError:
         raise ConfigError(f"--validate: expected none, cheap, examples or full, got {validate!r}") from None
+    if aggregate not in ("spec", "select"):
+        raise ConfigError(f"--aggregate: expected spec or select, got {aggregate!r}")
     return GenerationSettings(
+        aggregate=aggregate,
         samples=samples,
         temperature=temp,
         validate=tier,
@@ -64,6 +80,7 @@ def hints_only(
     temp: float = TempOption,
     validate: str = ValidateOption,
     constrained: bool = ConstrainedOption,
+    aggregate: str = AggregateOption,
     max_tokens: int = MaxTokensOption,
     feedback: Path | None = FeedbackOption,
     seed: int = SeedOption,
@@ -80,7 +97,7 @@ def hints_only(
     from aso.synth.spec import load_hole_spec
 
     hole_spec = load_hole_spec(existing_file(spec, "kernel file"), existing_file(synth, "hole file"))
-    settings = _settings(samples, temp, validate, constrained, seed, max_tokens)
+    settings = _settings(samples, temp, validate, constrained, seed, max_tokens, aggregate)
     lm = load_model(model)
     config = {
         "spec": str(spec),
@@ -90,6 +107,7 @@ def hints_only(
         "temp": temp,
         "validate": validate,
         "constrained": constrained,
+        "aggregate": aggregate,
         "max_tokens": max_tokens,
     }
     run = Run.create("synth-hints-only", config, seed=seed, model_hash=lm.info.identity, path=output)
@@ -124,6 +142,7 @@ def batch(
     temp: float = TempOption,
     validate: str = ValidateOption,
     constrained: bool = ConstrainedOption,
+    aggregate: str = AggregateOption,
     max_tokens: int = MaxTokensOption,
     feedback: Path | None = FeedbackOption,
     measure_synth: bool = typer.Option(
@@ -150,7 +169,7 @@ def batch(
     if two_stage and not large:
         raise ConfigError("--two-stage needs --large MODEL (e.g. openai:http://host/v1#model)")
     specs = discover_specs(directory)
-    settings = _settings(samples, temp, validate, constrained, seed, max_tokens)
+    settings = _settings(samples, temp, validate, constrained, seed, max_tokens, aggregate)
     small_ref = parse_model_name(model)
     large_ref = parse_model_name(large) if two_stage else None
     config = {
@@ -161,6 +180,7 @@ def batch(
         "temp": temp,
         "validate": validate,
         "constrained": constrained,
+        "aggregate": aggregate,
         "max_tokens": max_tokens,
         "measure_synth": measure_synth,
         "synth_timeout": synth_timeout,
@@ -178,7 +198,7 @@ def batch(
     large_settings = (
         settings
         if not constrained or hasattr(large_lm, "hf_model")
-        else _settings(samples, temp, validate, False, seed, max_tokens)
+        else _settings(samples, temp, validate, False, seed, max_tokens, aggregate)
     )
     summary = run_batch(
         specs,

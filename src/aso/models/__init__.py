@@ -53,9 +53,13 @@ def get_model(name: str | None = None, **options) -> Model:
 def _load(ref: ModelRef, options: tuple) -> Model:
     opts = dict(options)
     if ref.backend == "transformers":
+        from aso.models.embedded import GEMMA_NAME, prepare_gemma
         from aso.models.transformers_backend import TransformersModel
 
-        return TransformersModel(ref, **opts)
+        model = TransformersModel(ref, **opts)
+        if ref.name == GEMMA_NAME:
+            prepare_gemma(model)
+        return model
     if ref.backend == "openai":
         from aso.models.openai_backend import OpenAIModel
 

