@@ -405,6 +405,7 @@ class _Solver:
             try:
                 for level, entries in enum.levels():
                     self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
+                    self.stats.publish()
                     self.check_time()
                     if not entries:
                         continue
@@ -442,6 +443,7 @@ class _Solver:
             try:
                 for level, entries in enum.levels():
                     self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
+                    self.stats.publish()
                     self.check_time()
                     if entries:
                         values = np.stack([e.values for e in entries])
@@ -508,6 +510,7 @@ class _Solver:
                 for total in itertools.count(len(funs)):
                     self.check_time()
                     self.stats.level = total
+                    self.stats.publish()
                     for f in funs:  # every function's bank up to level `total`
                         while not done[f.name] and max(banks[f.name], default=0) < total:
                             try:

@@ -261,7 +261,7 @@ class _Reader:
     def constants(self) -> list[int]:
         out = {
             t.value
-            for c in (*self.constraints, *self.assumes)
+            for c in (*self.constraints, *self.assumes, *(f.body for f in self.defined.values()))
             for t in subterms(c)
             if isinstance(t, Const) and not isinstance(t.value, bool)
         }

@@ -1,0 +1,8 @@
+; non-single-invocation: f is called as (f x y) and (f y x)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (= (f x y) (f y x)))
+(constraint (or (= (- x y) (f x y)) (= (- y x) (f x y))))
+(check-synth)

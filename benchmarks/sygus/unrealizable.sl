@@ -1,0 +1,7 @@
+; unrealizable: no term of + and - over x and y equals x + 1 (the grammar has no constants)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int ((Start Int (x y (+ Start Start) (- Start Start)))))
+(declare-var x Int)
+(declare-var y Int)
+(constraint (= (f x y) (+ x 1)))
+(check-synth)
