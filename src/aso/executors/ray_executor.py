@@ -120,7 +120,8 @@ class RayExecutor(Executor):
         """Run `task` on each item; results in completion order."""
         self._start()
         ray = self._ray
-        dead_errors = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError)
+        x = ray.exceptions  # the worker (or its node) is gone: replace it and retry the item
+        dead_errors = (x.RayActorError, x.WorkerCrashedError, x.OutOfMemoryError, x.NodeDiedError)
         queue: deque[tuple[WorkItem, int]] = deque((item, 1) for item in items)
         free = list(range(self.workers))
         in_flight: dict[Any, tuple[int, WorkItem, int]] = {}
