@@ -107,3 +107,32 @@ def test_sampling_split_over_workers_is_the_same_on_local_and_ray(ray_executor):
     assert [[c.text for c in g] for g in here] == [[c.text for c in g] for g in there]
     seeds = [g[0].text.split()[2] for g in here]
     assert seeds == ["40", "40", "40", "43", "43"]  # chunks of 3 and 2 prompts, seeded seed + start
+
+
+@pytest.mark.parametrize("kind", ["local", "ray"])
+def test_a_worker_killed_from_outside_mid_task_is_retried(kind, ray_executor, tmp_path):
+    import signal
+    import threading
+    import time
+
+    pidfile = tmp_path / "pid"
+
+    def kill_when_started():
+        for _ in range(600):
+            if pidfile.exists() and pidfile.read_text():
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_when_started)
+    killer.start()
+    item = WorkItem("victim", {"seed": 9, "n": 3, "pidfile": str(pidfile)})
+    executor = ray_executor if kind == "ray" else LocalExecutor(workers=2)
+    try:
+        result = run_items(executor, f"{T}:wait_to_be_killed", [item])["victim"]
+    finally:
+        killer.join()
+        if kind == "local":
+            executor.close()
+    assert result.ok and result.attempts == 2
+    assert result.worker.split(":")[-1] != pidfile.read_text()  # answered by the replacement worker

@@ -2,6 +2,7 @@
 
 - `seeded_draws`: `{"seed": S, "n": N}` -> N numbers drawn by `random.Random(S)`, plus the worker
 - `die_once`: kills its own process (SIGKILL) the first time it sees `marker` missing; answers after
+- `wait_to_be_killed`: writes its pid to `pidfile` and sleeps the first time, so a test kills it
 - `always_die`: kills its own process every time
 - `record_and_echo`: appends the item's key to `log` (one line per execution), returns the payload
 - `model_probe`: loads `model` through the worker cache; returns the pid and this process's load count
@@ -15,6 +16,7 @@ import hashlib
 import os
 import random
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,15 @@ def die_once(payload: dict[str, Any]) -> dict[str, Any]:
     if not marker.exists():
         marker.write_text(str(os.getpid()))
         _kill_self()
+    return seeded_draws(payload)
+
+
+def wait_to_be_killed(payload: dict[str, Any]) -> dict[str, Any]:
+    """First attempt: write this pid to `pidfile` and sleep (someone kills it); later attempts answer."""
+    pidfile = Path(payload["pidfile"])
+    if not pidfile.exists():
+        pidfile.write_text(str(os.getpid()))
+        time.sleep(float(payload.get("sleep_s", 60)))
     return seeded_draws(payload)
 
 
