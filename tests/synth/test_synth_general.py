@@ -168,3 +168,30 @@ def test_cli_prints_one_timeout_line(capsys):
     assert main(["synth", "sygus", str(SYGUS / "unrealizable.sl"), "--timeout", "2"]) == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("; timeout after ") and "programs=" in out[0]
+
+
+# --- guidance -------------------------------------------------------------------------------------
+def test_production_uses_and_learned_costs():
+    from aso.synth.guidance import Guidance, production_uses
+
+    spec = load_sygus_spec(SYGUS / "two_functions.sl")
+    grammar = spec.fun("f").grammar  # Start: x y 0 1 (+ Start Start) (- Start Start)
+    uses = production_uses(grammar, parse_sexpr("(+ x (+ x 1))"))
+    assert uses == {("Start", 4): 2, ("Start", 0): 2, ("Start", 3): 1}
+    assert production_uses(grammar, parse_sexpr("(* x 2)")) is None
+    guidance = Guidance(grammar)
+    assert guidance.costs() is None  # nothing learned: the enumerator's own costs
+    for _ in range(3):
+        guidance.learn(parse_sexpr("(+ x (+ x 1))"))
+    costs = guidance.costs()
+    assert costs[("Start", 4)] < costs[("Start", 5)]  # + was used, - was not
+    assert costs[("Start", 0)] < costs[("Start", 1)]  # x was used, y was not
+
+
+def test_hint_guidance_cuts_the_search():
+    # a wrong hint with the right shape: its productions become cheaper, the answer comes sooner
+    spec = load_sygus_spec(SYGUS / "symmetric_diff.sl")
+    plain = solve(spec, 60)
+    hinted = solve(spec, 60, hints={"f": (parse_sexpr("(ite (<= x y) (- y x) (- y x))"),)})
+    assert plain.status == hinted.status == "solved"
+    assert hinted.stats.programs < plain.stats.programs / 4

@@ -9,7 +9,8 @@ non-terminal is dropped (observational equivalence), so is a term over the style
 Commutative operators over two copies of one non-terminal build each unordered pair once.
 
 Hint terms (and their sub-terms) that derive from a non-terminal are seeded into its bank at a
-discounted level, so every term built on them is cheaper and comes earlier.
+discounted level, so every term built on them is cheaper and comes earlier. `production_costs`
+(from `aso.synth.guidance`, Probe-style learned probabilities) replaces a production's fixed cost.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Enumerator:
     """Generates start-symbol terms level by level; `levels()` yields `(level, new entries)`."""
 
     def __init__(self, grammar: Grammar, style: StyleProfile, points: dict[str, np.ndarray],
-                 hints: tuple[Term, ...] = (), hint_discount: float = 0.5, max_level: int = 10_000) -> None:
+                 hints: tuple[Term, ...] = (), hint_discount: float = 0.5, max_level: int = 10_000,
+                 production_costs: dict[tuple[str, int], int] | None = None) -> None:
         self.grammar = grammar
         self.style = style
         self.points = points
@@ -72,7 +74,8 @@ class Enumerator:
         self.seen: dict[str, set[bytes | tuple]] = {nt: set() for nt in grammar.productions}
         self.enumerated = 0  # terms built (before pruning)
         self.kept = 0
-        self.prods = {nt: [self._compile(p) for p in ps] for nt, ps in grammar.productions.items()}
+        self.prods = {nt: [self._compile(p, (production_costs or {}).get((nt, i))) for i, p in enumerate(ps)]
+                      for nt, ps in grammar.productions.items()}
         self.seeds: dict[int, list[tuple[str, Term]]] = {}
         self._seed(hints, hint_discount)
 
@@ -88,7 +91,7 @@ class Enumerator:
             return self.node_cost(term.op) + sum(self.term_cost(a) for a in term.args)
         return self.node_cost(None)
 
-    def _compile(self, template: Term) -> _Production:
+    def _compile(self, template: Term, cost: int | None = None) -> _Production:
         slots: list[str] = []
         ites_above: list[int] = []
         fixed = [0, 0, 0]  # cost, size, ites
@@ -110,6 +113,8 @@ class Enumerator:
         pair = (isinstance(template, App) and len(slots) == 2 and slots[0] == slots[1]
                 and all(isinstance(a, Var) for a in template.args) and OPS.get(template.op) is not None
                 and OPS[template.op].commutative)
+        if cost is not None:  # a learned cost (aso.synth.guidance) replaces the per-node cost
+            fixed[0] = max(1, cost)
         return _Production(template, slots, fixed[0], fixed[1], fixed[2], ites_above,
                            op_nesting(template, {"ite"}), pair)
 

@@ -35,6 +35,7 @@ from aso.synth.decision_tree import Leaf, Node, Tree, learn_tree
 from aso.synth.enumerator import Entry, EnumerationTimeout, Enumerator
 from aso.synth.evaluate import evaluate
 from aso.synth.grammar import Grammar, StyleProfile
+from aso.synth.guidance import HINT_WEIGHT, Guidance
 from aso.synth.ops import DEFINED, DefinedFun, Sort, define_fun
 from aso.synth.sygus_spec import SygusSpec, SynthFun
 from aso.synth.terms import App, Term, Var, substitute, subterms
@@ -342,9 +343,19 @@ class _Solver:
         fun_calls: dict[str, list[App]],
         count: int,
     ) -> np.ndarray:
+        return self.point_passes(cols, fun_values, fun_calls, count).all(axis=1)
+
+    def point_passes(
+        self,
+        cols: dict[str, np.ndarray],
+        fun_values: dict[str, np.ndarray],
+        fun_calls: dict[str, list[App]],
+        count: int,
+    ) -> np.ndarray:
+        """`[candidates, points]`: does the spec hold at the point with the candidates' values."""
         env = self.call_env(cols, fun_values, fun_calls)
         ok = evaluate(self.shape.abstract, env)
-        return np.broadcast_to(ok, (count, len(self.points))).all(axis=1)
+        return np.broadcast_to(ok, (count, len(self.points)))
 
     def passes_direct(self, cols: dict[str, np.ndarray], bodies: dict[str, Term]) -> bool:
         _register(self.spec, bodies)
@@ -391,17 +402,25 @@ class _Solver:
         self.stats.mode = "product"
         return self.product()
 
-    def new_enum(self, grammar: Grammar, inputs: dict[str, np.ndarray], name: str) -> Enumerator:
-        enum = Enumerator(grammar, StyleProfile(), inputs, self.hints.get(name, ()))
+    def new_enum(
+        self,
+        grammar: Grammar,
+        inputs: dict[str, np.ndarray],
+        name: str,
+        costs: dict[tuple[str, int], int] | None = None,
+    ) -> Enumerator:
+        enum = Enumerator(grammar, StyleProfile(), inputs, self.hints.get(name, ()), production_costs=costs)
         enum.deadline = self.deadline
         return enum
 
     def enum(self, fun: SynthFun) -> dict[str, Term] | None:
+        guidance = self.guidance_for(fun)
         while True:
             cols = self.points.columns()
             inputs, calls = self.call_inputs(fun, cols)
-            enum = self.new_enum(fun.grammar, inputs, fun.name)
+            enum = self.new_enum(fun.grammar, inputs, fun.name, guidance.costs())
             restart = False
+            partial: tuple[int, Term] | None = None
             try:
                 for level, entries in enum.levels():
                     self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
@@ -413,7 +432,14 @@ class _Solver:
                         ok = np.array([self.passes_direct(cols, {fun.name: e.term}) for e in entries])
                     else:
                         values = np.stack([e.values for e in entries])
-                        ok = self.passes(cols, {fun.name: values}, {fun.name: calls}, len(entries))
+                        per_point = self.point_passes(
+                            cols, {fun.name: values}, {fun.name: calls}, len(entries)
+                        )
+                        ok = per_point.all(axis=1)
+                        hits = per_point.sum(axis=1)
+                        top = int(np.argmax(hits))
+                        if partial is None or hits[top] > partial[0]:  # the round's best partial solution
+                            partial = (int(hits[top]), entries[top].term)
                     for e, good in zip(entries, ok, strict=True):
                         if good:
                             if self.verify({fun.name: e.term}):
@@ -426,6 +452,15 @@ class _Solver:
                 raise Deadline from None
             if not restart:
                 return None
+            if partial is not None and partial[0] > 0:  # Probe: learn from the best partial solution
+                guidance.learn(partial[1])
+
+    def guidance_for(self, fun: SynthFun) -> Guidance:
+        """Production probabilities for `fun`, seeded with the hint terms that derive from its grammar."""
+        guidance = Guidance(fun.grammar)
+        for hint in self.hints.get(fun.name, ()):
+            guidance.learn(hint, HINT_WEIGHT)
+        return guidance
 
     def dnc(self, fun: SynthFun, decision_list: bool = False) -> dict[str, Term] | None:
         split = _ite_split(fun.grammar)
