@@ -58,3 +58,37 @@ def test_aggregate_cli_bad_inputs_are_one_line(tmp_path, capsys):
     assert main(["priors", "aggregate", str(tmp_path / "bad.json"), "--validate", "heldout"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("aso: error:") and "bad.json" in err and len(err.splitlines()) == 1
+
+
+def test_a_sigkilled_aggregation_resumes_without_re_evaluating_finished_lesson_sets(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    paths = write_nodes(tmp_path)
+    out = tmp_path / "run"
+    argv = ["priors", "aggregate", *paths, "--validate", "heldout", "--limit", "3", "--model", MODEL]
+    argv += ["--alpha", "1", "--registry", str(tmp_path / "reg")]
+    code = f"import sys\nfrom aso.cli.main import main\nsys.exit(main({[*argv, '--output', str(out)]!r}))"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def finished():
+        path = out / "events.jsonl"
+        return (
+            [line for line in path.read_text().splitlines() if '"item_done"' in line] if path.exists() else []
+        )
+
+    deadline = time.time() + 120
+    while len(finished()) < 2 and child.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    before = {json.loads(line)["key"] for line in finished()}
+    assert before and not (out / "pooled_priors.json").exists()
+    assert main([*argv, "--resume", str(out)]) == 0
+    keys = [json.loads(line)["key"] for line in finished()]
+    assert len(keys) == len(set(keys))  # no lesson set evaluated twice
+    assert before < set(keys) and (out / "pooled_priors.json").exists()
