@@ -99,6 +99,23 @@ def _kill_everything(pid_ns: bool) -> list[tuple[int, int, object]]:
     return reaped
 
 
+def _exec_on_path(argv: list[str], env: dict[str, str]) -> None:
+    """execvpe without `os.get_exec_path`, which imports `warnings`: the launcher's own standard
+    library may be hidden by now (it lives under the caller's home when aso runs from a pyenv Python,
+    and only the command's interpreter prefixes are put back), so nothing may be imported here."""
+    if "/" in argv[0]:
+        os.execve(argv[0], argv, env)
+    error: OSError | None = None
+    for directory in env.get("PATH", "").split(":"):
+        try:
+            os.execve(os.path.join(directory or ".", argv[0]), argv, env)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            error = error or exc
+        except PermissionError as exc:
+            error = exc
+    raise error or FileNotFoundError(2, "No such file or directory")
+
+
 def _exec_command(cfg: Config, uid: int, gid: int, nproc: int) -> None:
     argv = cfg["argv"]
     try:
@@ -120,7 +137,7 @@ def _exec_command(cfg: Config, uid: int, gid: int, nproc: int) -> None:
         os.chdir(cfg["cwd"])
         os.umask(0o022)
         os.closerange(3, _MAXFD)
-        os.execvpe(argv[0], argv, cfg["env"])
+        _exec_on_path(argv, cfg["env"])
     except OSError as exc:
         os.write(2, f"aso-sandbox: cannot start {argv[0]!r}: {exc.strerror or exc}\n".encode())
     except BaseException as exc:  # never unwind into the supervisor's code in this forked child
