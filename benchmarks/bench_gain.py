@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--run", type=Path, default=None, help="run directory (created, or resumed if it exists)")
     ap.add_argument("--name", default=None, help="result name (default gain_seed<SEED>)")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="no generation: summarise the tasks already finished in --run (an interrupted run's prefix)",
+    )
     args = ap.parse_args(argv)
 
     import torch
@@ -63,17 +68,26 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         tasks_per_call=args.tasks_per_call,
     )
-    model = get_model(args.model)
-    config = {"bench": "gain", "model": model.info.identity, "heldout": args.heldout, **cfg.__dict__}
     run_dir = args.run or Path("runs") / f"bench-gain-seed{args.seed}-n{args.heldout}"
-    if (run_dir / "config.json").exists():
-        run = Run.resume(run_dir, config)
-    else:
-        run = Run.create("bench gain", config, seed=args.seed, model_hash=model.info.identity, path=run_dir)
     reward = HumanEvalReward()
     library = reference_library(problems("train"), reward)
     t0 = time.perf_counter()
-    records = run_gain(model, problems("heldout", args.heldout), library, cfg, run, reward)
+    if args.report_only:
+        run = Run(run_dir)  # read only: nothing is appended to a run that may still be going
+        config = run.config
+        cfg = GainConfig(**{name: config[name] for name in cfg.__dict__})
+        done = run.done_items()
+        records = {k.removeprefix("gain/"): v for k, v in done.items() if k.startswith("gain/")}
+    else:
+        model = get_model(args.model)
+        config = {"bench": "gain", "model": model.info.identity, "heldout": args.heldout, **cfg.__dict__}
+        if (run_dir / "config.json").exists():
+            run = Run.resume(run_dir, config)
+        else:
+            run = Run.create(
+                "bench gain", config, seed=args.seed, model_hash=model.info.identity, path=run_dir
+            )
+        records = run_gain(model, problems("heldout", args.heldout), library, cfg, run, reward)
     summary = summarise(records, cfg)
     record_usefulness(records, library, cfg)
     retired = library.retire(min_trials=3)
@@ -91,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             "command": " ".join(["python", "benchmarks/bench_gain.py", *(argv or sys.argv[1:])]),
             "config": config,
             "run_dir": str(run_dir),
+            "report_only": args.report_only,
+            "tasks_evaluated": sorted(records, key=lambda t: int(t.rsplit("/", 1)[1])),
             "loadavg": os.getloadavg(),
             "wall_seconds_this_invocation": time.perf_counter() - t0,
             "summary": summary,

@@ -11,7 +11,7 @@ import typer
 from aso.cli.options import ModelOption
 
 
-def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, list[str]]]:
+def _steps(out: Path, model: str, tasks: int, heldout: int, gain: int = 3) -> list[tuple[str, list[str]]]:
     from aso.data import dex_specs_dir
     from aso.solve.demo_repo import write_demo_repo
     from aso.solve.reward import PLAIN_PYTEST
@@ -126,6 +126,25 @@ def _steps(out: Path, model: str, tasks: int, heldout: int) -> list[tuple[str, l
             ],
         ),
         (
+            f"Selection and experience on {gain} held-out problems: greedy vs G=4 samples chosen by the "
+            "docstring examples, output agreement and logprob, with and without a verified solution",
+            [
+                "eval",
+                "gain",
+                "--split",
+                "heldout",
+                "--limit",
+                str(gain),
+                "--group-size",
+                "4",
+                "--max-tokens",
+                "128",
+                *m,
+                "--output",
+                str(out / "eval-gain"),
+            ],
+        ),
+        (
             "Fix an issue in a git repository: candidate patches, tests in the sandbox, lessons",
             [
                 "solve",
@@ -155,6 +174,9 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option("smollm2", "--model", "-m", help=ModelOption.help),
         tasks: int = typer.Option(4, "--tasks", min=1, help="HumanEval training tasks for TF-GRPO."),
         heldout: int = typer.Option(8, "--heldout", min=1, help="Held-out HumanEval problems to evaluate."),
+        gain: int = typer.Option(
+            3, "--gain", min=1, help="Held-out problems for the selection + experience comparison."
+        ),
         output: Path | None = typer.Option(None, "--output", "-o", help="Directory for the demo's runs."),
     ) -> None:
         """Run the main job end to end on a small scale (about 5-10 minutes on 2 CPU cores).
@@ -162,7 +184,7 @@ def register(app: typer.Typer) -> None:
         Example: aso demo --tasks 4 --heldout 8
         """
         out = output or Path("runs") / f"demo-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
-        steps = _steps(out, model, tasks, heldout)
+        steps = _steps(out, model, tasks, heldout, gain)
         for i, (title, argv) in enumerate(steps, 1):
             typer.secho(f"\n[{i}/{len(steps)}] {title}\n$ aso {shlex.join(argv)}", fg="cyan", bold=True)
             started = time.perf_counter()
