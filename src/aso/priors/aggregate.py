@@ -14,12 +14,13 @@ duplicated experiences (HIP-002 "Integration": Byzantine-robust aggregation of p
    median voter's own paired sign test is significant at `alpha / m_k`, m_k the number of experiences
    that voter's node had considered (Bonferroni within the node): on a small split a lesson that won
    one or two problems by luck is not kept, a node flooding distinct junk cannot buy a lucky one by
-   numbers, and its flood raises only its own bar, not the honest nodes'. The text kept is the median voter's
-   member; the provenance lists every member (node, node file digest, experience id, text digest).
+   numbers, and its flood raises only its own bar, not the honest nodes'. The text kept is the median
+   voter's member; the provenance lists every member (node, node file digest, experience id, digest).
 
 Nothing a node says about its own experiences (its usefulness counts) is trusted: every figure is
 measured here. Not handled: a majority of the weight being Byzantine (no robust rule survives that),
-paraphrases below the similarity threshold (they count as distinct experiences, within the cap).
+paraphrases below the similarity threshold (they count as distinct experiences, within the cap),
+the verified solutions a priors file may carry (`Priors.solutions`: only experiences are pooled).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class ClusterReport:
     pooled: float | None = None
     kept: bool = False
     text: str = ""
+    chosen_node: str = ""  # the median voter, whose member is `text`
     reason: str = ""
 
     def to_json(self, weights: dict[str, float]) -> dict[str, Any]:
@@ -254,6 +256,7 @@ def _decide(
         c.reason = f"pooled usefulness {c.pooled:+.4f} <= {config.min_usefulness}"
         return
     median_voter = next(n for n in names if weights[n] > 0 and c.votes[n].usefulness == c.pooled)
+    c.chosen_node = median_voter
     c.text = next(m.text for m in c.members if m.node == median_voter)
     p = c.votes[median_voter].p_value
     level = 1.0 if config.alpha >= 1 else config.alpha / considered[median_voter]
@@ -269,9 +272,7 @@ def _pooled_priors(
     experiences, experts = [], []
     for c in (c for c in clusters if c.kept):
         exp_id = f"E{len(experiences) + 1}"
-        score = next(
-            s for n, s in c.votes.items() if any(m.node == n and m.text == c.text for m in c.members)
-        )
+        score = c.votes[c.chosen_node]
         experiences.append(
             Experience(
                 exp_id, c.text, [m.provenance() for m in c.members], Usefulness(score.solved, score.problems)
