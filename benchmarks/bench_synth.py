@@ -424,8 +424,9 @@ def _define_funs(text: str) -> list[str]:
     return out
 
 
-def _check_worker(path: str, define_funs: list[str]):
+def _check_worker(path: str, define_funs: list[str], run_z3: bool = True):
     def work(publish):
+        from aso.synth.grammar import derives
         from aso.synth.sygus_solver import verify
         from aso.synth.sygus_spec import load_sygus_spec
         from aso.synth.terms import parse_sexpr_tree, tree_to_term
@@ -438,28 +439,32 @@ def _check_worker(path: str, define_funs: list[str]):
             bodies[tree[1]] = tree_to_term(tree[4])
         if set(bodies) != {f.name for f in spec.funs}:
             return "incomplete"
-        return verify(spec, bodies, 20_000)[0]
+        for f in spec.funs:  # a file's grammar binds every answer (no grammar: any LIA term)
+            if not f.default_grammar and not derives(f.grammar, bodies[f.name]):
+                return "not in grammar"
+        return verify(spec, bodies, 20_000)[0] if run_z3 else "in grammar"
     return work
 
 
-def check_answer(path: Path, define_funs: list[str], limit: float = 20.0) -> str:
-    """Our Z3 check of an answer (either engine's): verified / counterexample / unknown / ...."""
+def check_answer(path: Path, define_funs: list[str], limit: float = 20.0, run_z3: bool = True) -> str:
+    """Our check of an answer (either engine's): grammar membership, then Z3 (verified / counterexample /
+    unknown); `run_z3=False` for answers our engine already verified."""
     from aso.synth.watchdog import run_limited
 
     if not define_funs:
         return "none"
-    status, value, _, _ = run_limited(_check_worker(str(path), define_funs), limit)
+    status, value, _, _ = run_limited(_check_worker(str(path), define_funs, run_z3), limit)
     return value if status == "ok" else f"check {status}"
 
 
 def solved(r: dict, engine: str) -> bool:
-    """Solved = an answer (ours: verified inside the engine; cvc5: not refuted by our Z3 check), or
-    an infeasibility verdict."""
+    """Solved = an answer that our check (grammar, then Z3) does not refute, or an infeasibility verdict.
+
+    The same rule for both engines; an answer Z3 cannot decide within the check's limit counts."""
     e = r[engine]
-    if engine == "ours":
-        return e["status"] in ("solved", "infeasible")
-    return e["status"] == "infeasible" or (
-        e["status"] == "answered" and e.get("check") not in ("counterexample", "incomplete"))
+    refuted = ("counterexample", "incomplete", "not in grammar")
+    answered = e["status"] == ("solved" if engine == "ours" else "answered")
+    return e["status"] == "infeasible" or (answered and e.get("check") not in refuted)
 
 
 def official_main(argv: list[str]) -> None:
@@ -480,12 +485,23 @@ def official_main(argv: list[str]) -> None:
     ap.add_argument("--limit", type=int, default=None,
                     help="first N problems only (development; not a result)")
     ap.add_argument("--report-only", action="store_true", help="summarise the run dir without running")
+    ap.add_argument("--order", choices=("files", "shuffled"), default="files",
+                    help="run order; `shuffled` (seeded) makes a run cut short an unbiased sample")
+    ap.add_argument("--seed", type=int, default=0, help="seed of --order shuffled")
+    ap.add_argument("--recheck", action="store_true",
+                    help="re-run the answer checks (grammar + Z3) on the rows already in the run dir")
     args = ap.parse_args(argv)
     if not (args.root / "CLIA_Track").is_dir():
         sys.exit(f"aso: error: {args.root}: no CLIA_Track directory (see the module docstring to fetch it)")
     problems = official_problems(args.root)
+    if args.order == "shuffled":
+        import random
+
+        random.Random(args.seed).shuffle(problems)
     if args.limit:
         problems = problems[:args.limit]
+    engine = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
     run_dir = args.run_dir or REPO / "benchmarks" / "results" / "synth_official_runs" / f"t{args.timeout:g}"
     run_dir.mkdir(parents=True, exist_ok=True)
     log = run_dir / "results.jsonl"
@@ -506,19 +522,42 @@ def official_main(argv: list[str]) -> None:
             load = os.getloadavg()[0]
             ours = run_ours_official(path, args.timeout)
             if ours["status"] == "solved":
-                ours["check"] = "engine-verified"
+                ours["check"] = check_answer(path, ours["define_funs"])
             cvc = run_cvc5_official(path, args.timeout)
             if cvc["status"] == "answered":
                 cvc["check"] = check_answer(path, cvc["define_funs"])
             row = {"problem": name, "track": track, "timeout": args.timeout, "loadavg": round(load, 2),
+                   "engine_commit": engine,
                    "ours": ours, "cvc5": cvc}
             with log.open("a") as fh:
                 fh.write(json.dumps(row, default=str) + "\n")
             done[name] = row
     rows = [done[f"{t}/{p.relative_to(args.root / t)}"] for t, p in problems
             if f"{t}/{p.relative_to(args.root / t)}" in done]
+    if args.recheck:  # checks are recorded beside the append-only log, which is never rewritten
+        checks_path = run_dir / "rechecks.jsonl"
+        checks = {}
+        if checks_path.exists():
+            checks = {c["problem"]: c for c in map(json.loads, checks_path.read_text().splitlines())}
+        for r in tqdm([r for r in rows if r["problem"] not in checks], desc="rechecking answers"):
+            path = args.root / r["problem"]
+            c = {"problem": r["problem"]}
+            if r["ours"]["status"] == "solved":
+                c["ours"] = check_answer(path, r["ours"]["define_funs"])
+            if r["cvc5"]["status"] == "answered":
+                c["cvc5"] = check_answer(path, r["cvc5"]["define_funs"])
+            with checks_path.open("a") as fh:
+                fh.write(json.dumps(c) + "\n")
+            checks[r["problem"]] = c
+        for r in rows:
+            for engine in ("ours", "cvc5"):
+                if engine in checks.get(r["problem"], {}):
+                    r[engine]["check"] = checks[r["problem"]][engine]
     summary = official_summary(rows)
+    commits = sorted({r.get("engine_commit", "?") for r in rows})
     out = {"timeout_s": args.timeout, "run_dir": str(run_dir), "problems_listed": len(problems),
+           "engine_commits": commits,
+           "loadavg_mean": round(sum(r["loadavg"] for r in rows) / max(1, len(rows)), 2),
            "problems_run": len(rows), "summary": summary,
            "command": "nice -n 5 .venv/bin/python benchmarks/bench_synth.py official " + " ".join(argv),
            "loadavg_end": [round(x, 2) for x in os.getloadavg()]}

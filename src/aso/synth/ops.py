@@ -50,6 +50,8 @@ OPS: dict[str, OpInfo] = {
     "*": OpInfo("*", 2, None, _I, _I, True),
     "div": OpInfo("div", 2, 2, _I, _I),
     "safe_div": OpInfo("div", 2, 2, _I, _I),
+    "div_total": OpInfo("div", 2, 2, _I, _I),  # cvc5 prints its total division so
+    "mod_total": OpInfo("mod", 2, 2, _I, _I),
     "/": OpInfo("div", 2, 2, _I, _I),
     "mod": OpInfo("mod", 2, 2, _I, _I),
     "abs": OpInfo("abs", 1, 1, _I, _I),

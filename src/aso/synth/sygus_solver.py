@@ -43,7 +43,8 @@ from aso.synth.z3_encode import to_z3, z3_value, z3_var
 
 _CALL = "?call"
 UNBOUNDED = 20
-DNC_SHARE = 0.3  # share of the time given to divide and conquer before decision lists (si mode)
+SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before divide and conquer
+COVER_QUERY_MS = 500  # Z3 budget of the cover query before the full decision-list check
 
 
 @dataclass
@@ -274,10 +275,19 @@ class _Solver:
         """Z3 check of the decision list over `terms`, built in Z3 directly (no term round trip)."""
         self.check_time()
         t0 = time.perf_counter()
+        # first the cover query (some term meets the spec at every input: then the list is correct,
+        # its conditions being the spec itself), cheap for search-like specs; then the list itself,
+        # which Z3 handles better for max-like specs
         solver = z3.Solver()
-        solver.set("timeout", max(1, min(10_000, self.remaining_ms())))
-        solver.add(z3.Not(conditions.z3_spec(conditions.z3_list(terms))))
+        solver.set("timeout", max(1, min(COVER_QUERY_MS, self.remaining_ms())))
+        solver.add(z3.Not(z3.Or([conditions.z3_condition(t) for t in terms])))
         res = solver.check()
+        if res == z3.unknown:
+            self.check_time()
+            solver = z3.Solver()
+            solver.set("timeout", max(1, min(10_000, self.remaining_ms())))
+            solver.add(z3.Not(conditions.z3_spec(conditions.z3_list(terms))))
+            res = solver.check()
         self.stats.verify_seconds += time.perf_counter() - t0
         self.stats.rounds += 1
         self.stats.publish()
@@ -382,18 +392,21 @@ class _Solver:
                 and len(self.shape.calls) == 1
                 and _formal_renaming(self.spec, fun, self.shape.calls[0]) is not None
             ):
-                # divide and conquer first (small trees for search-like specs), then decision lists
-                # guarded by the spec itself (max-like specs, whose trees are exponential)
-                self.stats.mode = "dnc"
+                # decision lists guarded by the spec first (max- and search-like specs), then divide
+                # and conquer with predicates from the grammar (smaller answers where they exist)
+                self.stats.mode = "si"
                 whole = self.deadline
-                self.deadline = time.perf_counter() + DNC_SHARE * (whole - time.perf_counter())
+                self.deadline = time.perf_counter() + SI_SHARE * (whole - time.perf_counter())
                 try:
-                    return self.dnc(fun)
+                    return self.dnc(fun, decision_list=True)
                 except Deadline:
                     self.deadline = whole
                     self.check_time()
-                self.stats.mode = "si"
-                return self.dnc(fun, decision_list=True)
+                self.stats.mode = "dnc"
+                self.points = _Points(self.spec)
+                for p in _random_points(self.spec, self.rng, 3):
+                    self.points.add(p)
+                return self.dnc(fun)
             if not self.shape.nested and len(self.shape.calls) == 1 and _ite_split(fun.grammar) is not None:
                 self.stats.mode = "dnc"
                 return self.dnc(fun)
@@ -475,8 +488,9 @@ class _Solver:
             terms: list[Entry] = []
             covers: list[np.ndarray] = []
             restart = False
+            extracted = [] if conditions is None else conditions.spec_entries(inputs)
             try:
-                for level, entries in enum.levels():
+                for level, entries in itertools.chain([(0, extracted)], enum.levels()):
                     self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
                     self.stats.publish()
                     self.check_time()
@@ -677,7 +691,35 @@ class _ConditionMaker:
         self.formula = substitute(shape.abstract, self.rename)
         self.cache: dict[Term, Term] = {}
         self.zcache: dict[Term, z3.ExprRef] = {}
-        self.memo: dict[int, Term] = {}
+        self.memo: dict[int, tuple[z3.ExprRef, Term]] = {}
+        self.extracted: list[Term] | None = None
+
+    def spec_entries(self, inputs: dict[str, np.ndarray]) -> list[Entry]:
+        """Output terms read off the spec: `E` in `f(x) = E`, `f(x) <= E`, ... (E without f), as LIA
+        terms over the parameters (defined functions expanded), with their values on `inputs`."""
+        if self.extracted is None:
+            placeholder = Var(self.shape.call_var[self.shape.calls[0]])
+            found: dict[Term, None] = {}
+            for t in subterms(self.formula):
+                if isinstance(t, App) and t.op in ("=", "<=", ">=", "<", ">") and len(t.args) == 2:
+                    for a, b in (t.args, t.args[::-1]):
+                        if a == placeholder and placeholder not in set(subterms(b)):
+                            found.setdefault(b, None)
+            out = []
+            for b in list(found)[:64]:
+                try:
+                    term = from_z3(z3.simplify(to_z3(b, self.env)), self.memo)
+                except (ValueError, z3.Z3Exception):
+                    continue
+                if isinstance(term, App) or isinstance(term, Var):
+                    out.append(term)
+            self.extracted = out
+        entries = []
+        n = len(next(iter(inputs.values())))
+        for term in self.extracted:
+            values = np.broadcast_to(evaluate(term, inputs), (n,)).copy()
+            entries.append(Entry(term, values, 0, 0, 0, 0))
+        return entries
 
     def z3_spec(self, value: z3.ExprRef) -> z3.ExprRef:
         """phi(x, value) over the formal parameters."""
@@ -709,16 +751,16 @@ class _ConditionMaker:
         return out
 
 
-def from_z3(e: z3.ExprRef, memo: dict[int, Term] | None = None) -> Term:
+def from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]] | None = None) -> Term:
     """A Z3 LIA expression read back as a `Term` (after `z3.simplify`); `memo` shares repeated nodes."""
     memo = {} if memo is None else memo
-    key = e.get_id()
+    key = e.get_id()  # ids are reused once an expression is freed: the memo keeps each one alive
     if key not in memo:
-        memo[key] = _from_z3(e, memo)
-    return memo[key]
+        memo[key] = (e, _from_z3(e, memo))
+    return memo[key][1]
 
 
-def _from_z3(e: z3.ExprRef, memo: dict[int, Term]) -> Term:
+def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
     from aso.synth.terms import Const
 
     if z3.is_int_value(e):
