@@ -81,7 +81,7 @@ def test_non_single_invocation_problem():
 def test_two_function_problem():
     spec = load_sygus_spec(SYGUS / "two_functions.sl")
     res = solve(spec, 60)
-    assert res.status == "solved" and set(res.bodies) == {"f", "g"}
+    assert res.status == "solved" and set(res.bodies) == {"f", "g"} and res.stats.mode == "sequential"
     lines = res.define_funs(spec)
     assert lines[0].startswith("(define-fun f ((x Int) (y Int)) Int") and lines[1].startswith("(define-fun g")
     spec.register()

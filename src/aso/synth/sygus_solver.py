@@ -44,6 +44,8 @@ from aso.synth.z3_encode import to_z3, z3_value, z3_var
 _CALL = "?call"
 UNBOUNDED = 20
 SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before divide and conquer
+SEQUENTIAL_SHARE = 0.7  # share of the time for one-function-at-a-time search (several functions)
+SEQUENTIAL_BRANCHING = 3  # candidates tried per function and level in that search
 COVER_QUERY_MS = 500  # Z3 budget of the cover query before the full decision-list check
 
 
@@ -412,8 +414,97 @@ class _Solver:
                 return self.dnc(fun)
             self.stats.mode = "enum"
             return self.enum(fun)
+        if not self.shape.nested:
+            self.stats.mode = "sequential"
+            whole = self.deadline
+            self.deadline = time.perf_counter() + SEQUENTIAL_SHARE * (whole - time.perf_counter())
+            try:
+                found = self.sequential()
+                if found is not None:
+                    return found
+            except Deadline:
+                pass
+            self.deadline = whole
+            self.check_time()
         self.stats.mode = "product"
         return self.product()
+
+    def sequential(self) -> dict[str, Term] | None:
+        """Several functions, one at a time: each candidate must meet the constraints that mention only
+        it and the functions fixed before it (depth-first, iterative deepening on the level)."""
+        funs = self.spec.funs
+        names = [f.name for f in funs]
+        pre = App("and", self.spec.assumes) if self.spec.assumes else None
+        checks = []
+        for c in self.spec.constraints:
+            used = {t.op for t in subterms(c) if isinstance(t, App) and t.op in self.names}
+            term = _replace_calls(App("=>", (pre, c)) if pre is not None else c, self.shape.call_var)
+            checks.append((used, term))
+        cap = 4
+        while True:
+            cols = self.points.columns()
+            inputs, calls, banks, gens = {}, {}, {}, {}
+            for f in funs:
+                inputs[f.name], calls[f.name] = self.call_inputs(f, cols)
+                gens[f.name] = self.new_enum(f.grammar, inputs[f.name], f.name).levels()
+                banks[f.name] = []
+            n = len(self.points)
+
+            def level_entries(name: str, level: int, banks: dict = banks, gens: dict = gens) -> list[Entry]:
+                bank = banks[name]
+                while len(bank) < level:
+                    try:
+                        _, entries = next(gens[name])
+                    except StopIteration:
+                        return []
+                    bank.append(entries)
+                    self.stats.programs += len(entries)
+                return bank[level - 1]
+
+            def dfs(
+                i: int,
+                fixed: dict[str, Entry],
+                cols: dict = cols,
+                calls: dict = calls,
+                n: int = n,
+                cap: int = cap,
+            ) -> dict[str, Term] | None:
+                self.check_time()
+                if i == len(funs):
+                    return {k: e.term for k, e in fixed.items()}
+                name = names[i]
+                ready = [t for used, t in checks if name in used and used <= set(names[: i + 1])]
+                tried = 0
+                for level in range(1, cap + 1):
+                    entries = level_entries(name, level)
+                    if not entries:
+                        continue
+                    values = np.stack([e.values for e in entries])
+                    fun_values = {k: e.values[None, :] for k, e in fixed.items()}
+                    fun_values[name] = values
+                    env = self.call_env(cols, fun_values, {k: calls[k] for k in fun_values})
+                    ok = np.ones(len(entries), dtype=bool)
+                    for t in ready:
+                        ok &= np.broadcast_to(evaluate(t, env), (len(entries), n)).all(axis=1)
+                    for j in np.nonzero(ok)[0][:SEQUENTIAL_BRANCHING]:
+                        found = dfs(i + 1, {**fixed, name: entries[int(j)]})
+                        if found is not None:
+                            return found
+                        tried += 1
+                        if tried >= SEQUENTIAL_BRANCHING * 2:
+                            return None
+                return None
+
+            try:
+                found = dfs(0, {})
+            except EnumerationTimeout:
+                raise Deadline from None
+            self.stats.level = cap
+            if found is None:
+                cap += 2
+                continue
+            if self.verify(found):
+                return found
 
     def new_enum(
         self,
