@@ -1,5 +1,7 @@
 """The openai backend against our own server, really started on loopback."""
 
+import time
+
 import pytest
 
 from aso.errors import EndpointError
@@ -67,3 +69,28 @@ def test_commands_fail_on_an_unreachable_endpoint_before_writing_a_run(tmp_path,
         assert err[-1].startswith("aso: error: cannot reach endpoint http://127.0.0.1:9/v1")
     assert not runs.exists() or not any(runs.iterdir())
     assert not (tmp_path / "p.json").exists()
+
+
+def test_rate_limited_requests_wait_for_retry_after_and_succeed():
+    from aso.serve import KeyStore, ServeConfig
+
+    model = ScriptedModel(outputs=["ok"], name="scripted")
+    config = ServeConfig(requests_per_minute=60, burst=1)  # one request a second
+    with BackgroundServer(model, config=config, keys=KeyStore.load(env="k")) as url:
+        client = get_model(f"openai:{url}#scripted", api_key="k", max_retries=2)
+        start = time.monotonic()
+        for _ in range(2):
+            assert client.sample(["x"], SamplingParams(max_tokens=2))[0][0].text == "ok"
+        assert time.monotonic() - start >= 0.9  # the second waited for Retry-After (1 s)
+        impatient = get_model(f"openai:{url}#scripted", api_key="k", max_retries=2, max_retry_wait_s=0.1)
+        with pytest.raises(EndpointError, match=r"rate limiting \(429\) after 1 attempt"):
+            impatient.sample(["x"], SamplingParams(max_tokens=2))
+
+
+def test_retry_after_header_forms():
+    from aso.models.openai_backend import retry_after_seconds
+
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after-ms": "250"}) == 0.25
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({}) is None and retry_after_seconds({"retry-after": "soon"}) is None

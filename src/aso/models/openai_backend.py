@@ -1,6 +1,8 @@
 """Any OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Ollama `/v1`, `aso serve`).
 
-Uses the official `openai` client with its retries and timeouts, plus a client-side rate limit. Servers
+Uses the official `openai` client with its timeouts, a client-side rate limit and our own bounded retries:
+a 429 waits the server's `Retry-After` (at most `max_retry_wait_s`, else it fails at once naming the wait),
+a connection error or a 5xx backs off exponentially; `max_retries` retries in all. Servers
 that ignore `n` (Ollama, llama.cpp) are asked again until `n` completions are in hand. This backend
 samples only: it has no next-token scoring, so PoE decoding falls back to prompt-level priors with it.
 """
@@ -39,6 +41,31 @@ class RateLimiter:
             time.sleep(delay)
 
 
+def retry_after_seconds(headers) -> float | None:  # noqa: ANN001 - any mapping of HTTP headers
+    """Seconds a `Retry-After` (or `retry-after-ms`) header asks to wait; None when absent or unreadable
+    (an HTTP date counts from now)."""
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
 class OpenAIModel:
     """A model served behind an OpenAI-compatible HTTP API."""
 
@@ -49,8 +76,11 @@ class OpenAIModel:
         max_retries: int = 3,
         requests_per_second: float = 0.0,
         api_key: str | None = None,
+        max_retry_wait_s: float = 60.0,
     ) -> None:
         self.ref = ref
+        self.max_retries = max_retries
+        self.max_retry_wait_s = max_retry_wait_s
         self.info = ModelInfo(
             name=ref.name,
             backend="openai",
@@ -62,7 +92,7 @@ class OpenAIModel:
             base_url=ref.location,
             api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
             timeout=timeout,
-            max_retries=max_retries,
+            max_retries=0,  # retries are ours (`_with_retries`): Retry-After honoured, bounded
         )
         self.limiter = RateLimiter(requests_per_second)
 
@@ -106,19 +136,43 @@ class OpenAIModel:
             stop=list(params.stop) or None,
             seed=seed,
         )
-        self.limiter.wait()
-        try:
-            if isinstance(prompt, str):
-                resp = self.client.completions.create(
+        if isinstance(prompt, str):
+            resp = self._with_retries(
+                lambda: self.client.completions.create(
                     prompt=prompt, logprobs=1 if params.logprobs else None, **common
                 )
-                return [self._from_text_choice(c) for c in resp.choices]
-            resp = self.client.chat.completions.create(
+            )
+            return [self._from_text_choice(c) for c in resp.choices]
+        resp = self._with_retries(
+            lambda: self.client.chat.completions.create(
                 messages=prompt, logprobs=params.logprobs or None, **common
             )
-            return [self._from_chat_choice(c) for c in resp.choices]
-        except (openai.APIConnectionError, openai.APIStatusError) as exc:
-            raise self._error(exc) from exc
+        )
+        return [self._from_chat_choice(c) for c in resp.choices]
+
+    def _with_retries(self, request):  # noqa: ANN001, ANN202 - a zero-argument call and its response
+        """Call `request`, retrying a 429 after its `Retry-After` and a connection error or 5xx after a
+        backoff, `max_retries` times at most; then the one-line `EndpointError`."""
+        for attempt in range(self.max_retries + 1):
+            self.limiter.wait()
+            try:
+                return request()
+            except openai.RateLimitError as exc:
+                wait = retry_after_seconds(exc.response.headers) if exc.response is not None else None
+                wait = 2.0**attempt if wait is None else wait
+                if attempt == self.max_retries or wait > self.max_retry_wait_s:
+                    raise EndpointError(
+                        f"endpoint {self.ref.location} is rate limiting (429) after {attempt + 1} "
+                        f"attempt(s); it asks to retry after {wait:g} s"
+                    ) from exc
+            except (openai.APIConnectionError, openai.InternalServerError) as exc:
+                if attempt == self.max_retries:
+                    raise self._error(exc) from exc
+                wait = min(0.5 * 2.0**attempt, self.max_retry_wait_s)
+            except openai.APIStatusError as exc:
+                raise self._error(exc) from exc
+            time.sleep(wait)
+        raise AssertionError("unreachable")
 
     def _error(self, exc: openai.APIConnectionError | openai.APIStatusError) -> EndpointError:
         """The one-line `EndpointError` for a failed request: unreachable, or the status and its detail."""

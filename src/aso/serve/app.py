@@ -1,18 +1,35 @@
-"""The server: `/v1/models`, `/v1/completions`, `/v1/chat/completions` (no streaming).
+"""The server: `/v1/models`, `/v1/completions`, `/v1/chat/completions` (no streaming), `/health`, `/metrics`.
 
-Requests run in FastAPI's thread pool; the backend's lock serialises access to the one loaded model.
+Each request passes, in order: body size (413), API key (401; without keys only loopback clients, 403),
+rate limit (429 + `Retry-After`), daily token quota (429), body validation (422), model name (404),
+request size (413), the bounded queue (503 + `Retry-After`). The model runs on the scheduler's one
+worker thread (`aso.serve.scheduler`); an upstream endpoint's failure is a 502, a user error a 400.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import math
 import time
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aso.models import Completion, Model, SamplingParams
+from aso.errors import AsoError, EndpointError
+from aso.models import Completion, Model, Prompt, SamplingParams, prompt_text
+from aso.serve.config import ServeConfig
+from aso.serve.keys import KeyStore
+from aso.serve.limits import QuotaStore, RateLimiter, seconds_to_utc_midnight
+from aso.serve.metrics import Metrics
+from aso.serve.scheduler import BatchScheduler, QueueFull
+
+log = logging.getLogger("aso.serve")
 
 
 class _SamplingRequest(BaseModel):
@@ -42,71 +59,229 @@ class _SamplingRequest(BaseModel):
 class CompletionRequest(_SamplingRequest):
     """Body of POST /v1/completions."""
 
-    prompt: str | list[str]
+    prompt: str | list[str] = Field(min_length=1)
     logprobs: int | None = None
+
+
+class ChatMessageIn(BaseModel):
+    """One chat message of a request."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: str = "user"
+    content: str | None = ""
 
 
 class ChatRequest(_SamplingRequest):
     """Body of POST /v1/chat/completions."""
 
-    messages: list[dict[str, Any]]
+    messages: list[ChatMessageIn] = Field(min_length=1)
     logprobs: bool | None = None
 
 
-def _usage(prompt_tokens: int, completions: list[Completion]) -> dict[str, int]:
-    done = sum(c.n_tokens for c in completions)
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": done, "total_tokens": prompt_tokens + done}
+class HTTPError(Exception):
+    """An answer other than 200: status, message, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
-def create_app(model: Model, served_name: str | None = None) -> FastAPI:
+def _error_response(exc: HTTPError) -> JSONResponse:
+    kind = "invalid_request_error" if exc.status < 500 else "server_error"
+    body = {"error": {"message": exc.message, "type": kind, "code": exc.status}, "detail": exc.message}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host in ("localhost", "testclient")
+
+
+class Guard:
+    """Keys, rate limits and quotas of one server."""
+
+    def __init__(self, config: ServeConfig, keys: KeyStore) -> None:
+        self.config, self.keys = config, keys
+        self.rate = RateLimiter(config.requests_per_minute, config.burst)
+        self.quota = QuotaStore(config.tokens_per_day, config.quota_db)
+
+    def client(self, request: Request) -> str:
+        """The key's name (401/403 otherwise), after the rate limit and the quota (429)."""
+        if self.keys:
+            auth = request.headers.get("authorization", "")
+            token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            name = self.keys.name_of(token)
+            if name is None:
+                raise HTTPError(401, "missing or invalid API key", {"WWW-Authenticate": "Bearer"})
+        else:
+            host = request.client.host if request.client else None
+            if not _is_loopback(host):
+                raise HTTPError(403, "this server has no API keys and answers loopback clients only")
+            name = "anonymous"
+        wait = self.rate.acquire(name)
+        if wait > 0:
+            raise HTTPError(
+                429,
+                f"rate limit: {self.config.requests_per_minute:g} requests/min",
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        if self.quota.spent(name):
+            raise HTTPError(
+                429,
+                f"daily token quota of {self.config.tokens_per_day} spent",
+                {"Retry-After": str(max(1, math.ceil(seconds_to_utc_midnight())))},
+            )
+        return name
+
+
+def _count_prompt_tokens(model: Model, prompt: Prompt) -> int:
+    encode = getattr(model, "encode", None)
+    if callable(encode):
+        return len(encode(prompt))
+    return max(1, math.ceil(len(prompt_text(prompt)) / 4))  # no tokenizer: ~4 characters a token
+
+
+def _completion_tokens(c: Completion) -> int:
+    return c.n_tokens or math.ceil(len(c.text) / 4)
+
+
+def create_app(
+    model: Model,
+    served_name: str | None = None,
+    config: ServeConfig | None = None,
+    keys: KeyStore | None = None,
+) -> FastAPI:
     """Build the FastAPI app serving `model` under `served_name` (default: its name)."""
     name = served_name or model.info.name
-    app = FastAPI(title="aso serve", version="1")
+    config = config or ServeConfig()
+    guard = Guard(config, keys or KeyStore())
+    scheduler = BatchScheduler(model, config.queue_size, config.batching, config.max_batch_prompts)
+    metrics = Metrics()
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        scheduler.close()
+        guard.quota.close()
 
-    def check(requested: str) -> None:
-        if requested and requested != name:
-            raise HTTPException(404, f"model {requested!r} not found; this server has {name!r}")
+    app = FastAPI(title="aso serve", version="1", lifespan=lifespan)
+    app.state.scheduler, app.state.guard, app.state.metrics = scheduler, guard, metrics
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next):
+        start = time.monotonic()
+        response = await call_next(request)
+        metrics.observe(request.url.path, response.status_code, time.monotonic() - start)
+        return response
+
+    async def run(request: Request, body_type: type[BaseModel], prompts_of, respond) -> JSONResponse:
+        try:
+            declared = int(request.headers.get("content-length") or 0)
+            if declared > config.max_body_bytes:
+                raise HTTPError(413, f"request body over {config.max_body_bytes} bytes")
+            client = guard.client(request)
+            raw = await request.body()
+            if len(raw) > config.max_body_bytes:
+                raise HTTPError(413, f"request body over {config.max_body_bytes} bytes")
+            try:
+                req = body_type.model_validate_json(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+                raise HTTPError(422, f"{where}: {first.get('msg', 'invalid')}") from None
+            if req.model and req.model != name:
+                raise HTTPError(404, f"model {req.model!r} not found; this server has {name!r}")
+            prompts = prompts_of(req)
+            if len(prompts) > config.max_prompts:
+                raise HTTPError(413, f"{len(prompts)} prompts in one request; at most {config.max_prompts}")
+            requested = len(prompts) * req.n * req.max_tokens
+            if requested > config.max_requested_tokens:
+                raise HTTPError(
+                    413,
+                    f"prompts x n x max_tokens = {requested}; at most "
+                    f"{config.max_requested_tokens} per request",
+                )
+            try:
+                prompt_tokens = sum(_count_prompt_tokens(model, p) for p in prompts)
+            except AsoError as exc:
+                raise HTTPError(400, str(exc)) from None
+            try:
+                future = scheduler.submit(prompts, req.params(logprobs=bool(req.logprobs)))
+            except QueueFull as exc:
+                raise HTTPError(503, f"server busy: {exc}", {"Retry-After": "1"}) from None
+            try:
+                results = await asyncio.wrap_future(future)
+            except EndpointError as exc:
+                log.warning("upstream failure: %s", exc)
+                raise HTTPError(502, f"upstream model failed: {exc}") from None
+            except AsoError as exc:
+                raise HTTPError(400, str(exc)) from None
+            except QueueFull as exc:
+                raise HTTPError(503, str(exc), {"Retry-After": "1"}) from None
+            flat = [c for group in results for c in group]
+            completion_tokens = sum(_completion_tokens(c) for c in flat)
+            guard.quota.add(client, prompt_tokens + completion_tokens)
+            metrics.count_tokens(prompt_tokens, completion_tokens)
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            return JSONResponse(respond(req, results, usage))
+        except HTTPError as exc:
+            return _error_response(exc)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "model": name, "queue": scheduler.depth, "queue_size": config.queue_size}
+
+    @app.get("/metrics")
+    def metrics_text(request: Request) -> PlainTextResponse:
+        try:
+            if guard.keys:
+                guard.client(request)
+        except HTTPError as exc:
+            return _error_response(exc)
+        gauges = {
+            "aso_queue_depth": ("Requests waiting for the model.", scheduler.depth),
+            "aso_model_calls_total": ("model.sample calls made.", scheduler.calls),
+            "aso_batched_requests_total": ("Requests that shared a model call.", scheduler.batched_requests),
+        }
+        return PlainTextResponse(metrics.render(gauges), media_type="text/plain; version=0.0.4")
 
     @app.get("/v1/models")
-    def models() -> dict[str, Any]:
+    def models(request: Request) -> Any:
+        try:
+            guard.client(request)
+        except HTTPError as exc:
+            return _error_response(exc)
         return {
             "object": "list",
             "data": [{"id": name, "object": "model", "owned_by": "aso", "identity": model.info.identity}],
         }
 
-    @app.post("/v1/completions")
-    def completions(req: CompletionRequest) -> dict[str, Any]:
-        check(req.model)
-        prompts = [req.prompt] if isinstance(req.prompt, str) else req.prompt
-        results = model.sample(prompts, req.params(logprobs=bool(req.logprobs)))
-        choices, flat = [], []
+    def completion_body(req: CompletionRequest, results: list[list[Completion]], usage: dict) -> dict:
+        choices = []
         for group in results:
             for c in group:
-                lp = None
-                if c.logprobs is not None:
-                    lp = {"tokens": c.tokens, "token_logprobs": c.logprobs}
+                lp = {"tokens": c.tokens, "token_logprobs": c.logprobs} if c.logprobs is not None else None
                 choices.append(
                     {"index": len(choices), "text": c.text, "finish_reason": c.finish_reason, "logprobs": lp}
                 )
-                flat.append(c)
         return {
             "id": f"cmpl-{uuid.uuid4().hex[:12]}",
             "object": "text_completion",
             "created": int(time.time()),
             "model": name,
             "choices": choices,
-            "usage": _usage(0, flat),
+            "usage": usage,
         }
 
-    @app.post("/v1/chat/completions")
-    def chat(req: ChatRequest) -> dict[str, Any]:
-        check(req.model)
-        messages = [
-            {"role": m.get("role", "user"), "content": str(m.get("content") or "")} for m in req.messages
-        ]
-        group = model.sample([messages], req.params(logprobs=bool(req.logprobs)))[0]
+    def chat_body(req: ChatRequest, results: list[list[Completion]], usage: dict) -> dict:
         choices = []
-        for i, c in enumerate(group):
+        for i, c in enumerate(results[0]):
             lp = None
             if c.logprobs is not None:
                 lp = {
@@ -129,52 +304,23 @@ def create_app(model: Model, served_name: str | None = None) -> FastAPI:
             "created": int(time.time()),
             "model": name,
             "choices": choices,
-            "usage": _usage(0, group),
+            "usage": usage,
         }
 
+    @app.post("/v1/completions")
+    async def completions(request: Request) -> JSONResponse:
+        return await run(
+            request,
+            CompletionRequest,
+            lambda r: [r.prompt] if isinstance(r.prompt, str) else list(r.prompt),
+            completion_body,
+        )
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> JSONResponse:
+        def prompts_of(r: ChatRequest) -> list[Prompt]:
+            return [[{"role": m.role, "content": str(m.content or "")} for m in r.messages]]
+
+        return await run(request, ChatRequest, prompts_of, chat_body)
+
     return app
-
-
-def serve(model: Model, host: str = "127.0.0.1", port: int = 8000, served_name: str | None = None) -> None:
-    """Serve `model` until interrupted."""
-    import uvicorn
-
-    uvicorn.run(create_app(model, served_name), host=host, port=port, log_level="warning")
-
-
-class BackgroundServer:
-    """Run the server in a thread on loopback (port 0 = a free port); a context manager.
-
-    Example: `with BackgroundServer(model) as url: get_model(f"openai:{url}#{model.info.name}")`
-    """
-
-    def __init__(self, model: Model, host: str = "127.0.0.1", port: int = 0, served_name: str | None = None):
-        import socket
-
-        import uvicorn
-
-        if port == 0:
-            with socket.socket() as s:
-                s.bind((host, 0))
-                port = s.getsockname()[1]
-        self.url = f"http://{host}:{port}/v1"
-        config = uvicorn.Config(create_app(model, served_name), host=host, port=port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self._thread = None
-
-    def __enter__(self) -> str:
-        import threading
-
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"server on {self.url} did not start")
-            time.sleep(0.02)
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
