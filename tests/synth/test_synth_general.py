@@ -195,3 +195,14 @@ def test_hint_guidance_cuts_the_search():
     hinted = solve(spec, 60, hints={"f": (parse_sexpr("(ite (<= x y) (- y x) (- y x))"),)})
     assert plain.status == hinted.status == "solved"
     assert hinted.stats.programs < plain.stats.programs / 4
+
+
+def test_example_points_read_off_guards(tmp_path):
+    from aso.synth.sygus_solver import example_points
+
+    p = tmp_path / "pbe.sl"
+    p.write_text("(set-logic LIA)(define-fun and2 ((a Bool) (b Bool)) Bool (and a b))"
+                 "(synth-fun f ((x Int) (y Int)) Int)(declare-var x Int)(declare-var y Int)"
+                 "(constraint (=> (and2 (= x 38) (= y 11)) (= (f x y) 38)))"
+                 "(constraint (=> (= x 3) (= (f x y) 3)))(check-synth)")
+    assert example_points(load_sygus_spec(p)) == [{"x": 38, "y": 11}]  # the second guard leaves y free

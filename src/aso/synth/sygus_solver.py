@@ -38,7 +38,7 @@ from aso.synth.grammar import Grammar, StyleProfile
 from aso.synth.guidance import HINT_WEIGHT, Guidance
 from aso.synth.ops import DEFINED, DefinedFun, Sort, define_fun
 from aso.synth.sygus_spec import SygusSpec, SynthFun
-from aso.synth.terms import App, Term, Var, substitute, subterms
+from aso.synth.terms import App, Const, Term, Var, substitute, subterms
 from aso.synth.z3_encode import to_z3, z3_value, z3_var
 
 _CALL = "?call"
@@ -47,6 +47,7 @@ SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before div
 SEQUENTIAL_SHARE = 0.7  # share of the time for one-function-at-a-time search (several functions)
 SEQUENTIAL_BRANCHING = 3  # candidates tried per function and level in that search
 COVER_QUERY_MS = 500  # Z3 budget of the cover query before the full decision-list check
+MAX_EXAMPLE_POINTS = 200  # inputs read off the constraints' guards, used as the first points
 
 
 @dataclass
@@ -173,6 +174,44 @@ def _random_points(spec: SygusSpec, rng: np.random.Generator, n: int) -> list[di
             }
         )
     return out
+
+
+def example_points(spec: SygusSpec) -> list[dict[str, int | bool]]:
+    """Inputs written into the constraints, as in `(=> (and (= x 38) (= y 11)) (= (f x y) 38))`: a guard
+    that fixes every declared variable to a constant (defined functions such as `and3` expanded)."""
+    out = []
+    names = {v for v, _ in spec.variables}
+    for c in spec.constraints:
+        if not (isinstance(c, App) and c.op == "=>" and len(c.args) == 2):
+            continue
+        fixed: dict[str, int | bool] = {}
+        stack = [_expand(c.args[0], spec)]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, App) and t.op == "and":
+                stack.extend(t.args)
+            elif isinstance(t, App) and t.op == "=" and len(t.args) == 2:
+                a, b = t.args
+                if isinstance(b, Var):
+                    a, b = b, a
+                if isinstance(a, Var) and a.name in names and isinstance(b, Const):
+                    fixed[a.name] = b.value
+            elif isinstance(t, Var) and t.name in names:
+                fixed[t.name] = True
+        if set(fixed) == names:
+            out.append(fixed)
+    return out
+
+
+def _expand(term: Term, spec: SygusSpec, depth: int = 0) -> Term:
+    """Defined functions inlined (a few levels: enough for guards such as `and3`)."""
+    if not isinstance(term, App) or depth > 8:
+        return term
+    args = tuple(_expand(a, spec, depth + 1) for a in term.args)
+    fun = spec.defined.get(term.op)
+    if fun is not None:
+        return _expand(substitute(fun.body, dict(zip(fun.params, args, strict=True))), spec, depth + 1)
+    return App(term.op, args)
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -376,7 +415,7 @@ class _Solver:
 
     # main loop
     def run(self) -> dict[str, Term] | None:
-        for p in _random_points(self.spec, self.rng, 3):
+        for p in example_points(self.spec)[:MAX_EXAMPLE_POINTS] + _random_points(self.spec, self.rng, 3):
             self.points.add(p)
         self.stats.points = len(self.points)
         for name, hints in self.hints.items():  # hints that verify are solutions as they are
