@@ -1,4 +1,4 @@
-"""`aso registry put|get|list|proof|verify|sync`: the content-addressed, Merkle-proofed store of priors."""
+"""`aso registry` put, get, list, proof, verify, sync, repair: the content-addressed store of priors."""
 
 from __future__ import annotations
 
@@ -141,6 +141,33 @@ def sync_cmd(
         f"target root {report.target_root_after[:16]}"
     )
     if not report.ok:
+        raise typer.Exit(1)
+
+
+@registry_app.command("repair")
+def repair_cmd(registry: Path = RegistryOpt) -> None:
+    """Rebuild a damaged or emptied index from the objects (each hash re-checked; altered objects are
+    quarantined, not indexed); removes stale temp files. Exit 1 if anything was altered or lost.
+
+    Example: aso registry repair --registry .aso/registry
+    """
+    from aso.registry import repair
+
+    report = repair(registry)
+    typer.echo(
+        f"rebuilt index: {report.items} items ({report.from_index} from the old index, {report.from_journal} "
+        f"from {registry / 'records.jsonl'}, {report.recovered} recovered without a record)"
+    )
+    if report.old_index:
+        typer.echo(f"old index kept as {report.old_index}")
+    for name in report.altered:
+        typer.echo(f"ALTERED  {name[:16]}  moved to {registry / 'quarantine'}")
+    for digest in report.lost:
+        typer.echo(f"LOST     {digest[:16]}  recorded, but its object is missing")
+    if report.temp_removed:
+        typer.echo(f"removed {len(report.temp_removed)} stale temp file(s)")
+    typer.echo(f"root {report.root}")
+    if report.altered or report.lost:
         raise typer.Exit(1)
 
 

@@ -6,12 +6,15 @@ Index:
 - `merkle`: the tree, inclusion proofs and their verification
 - `items`: `ItemKind`, `ItemRecord` (what a Merkle leaf commits to)
 - `index`: the SQLite index (transactions, schema)
+- `journal`: `records.jsonl`, every committed record (what `repair` rebuilds from)
+- `repair`: `repair(root) -> RepairReport`, a new index from the objects, hashes re-checked
 
 Not handled: deleting items (the store is append-only), remote replication, signing roots.
 """
 
 from aso.registry.items import ItemKind, ItemRecord
 from aso.registry.merkle import InclusionProof, merkle_root, verify_inclusion
+from aso.registry.repair import RepairReport, repair
 from aso.registry.store import ItemProof, Registry, RegistryIntegrityError, check_proof
 from aso.registry.verify import Finding, Problem, VerifyReport, verify
 
@@ -24,9 +27,11 @@ __all__ = [
     "Problem",
     "Registry",
     "RegistryIntegrityError",
+    "RepairReport",
     "VerifyReport",
     "check_proof",
     "merkle_root",
+    "repair",
     "verify",
     "verify_inclusion",
 ]

@@ -5,11 +5,13 @@ Layout of a registry directory::
     objects/<2 hex>/<64 hex>   item contents, named by their sha256
     tmp/                       partial writes (a temp file is renamed into objects/ once complete)
     index.sqlite               items and the history of Merkle roots (see `aso.registry.index`)
+    records.jsonl              every committed record, appended after its commit (see `journal`)
 
 A put writes the content to `tmp/`, fsyncs it, renames it into `objects/` (atomic), fsyncs the
 directory, then inserts the index row and the new root in one SQLite transaction. A kill at any point
 leaves the item either fully present (row + complete object) or absent; what a kill can leave behind is
-a stray temp file or an object without a row, which `verify` reports as notes, not as damage.
+a stray temp file or an object without a row, which `verify` reports as notes, not as damage; temp
+files older than `TEMP_GRACE_S` are removed by the next put (and by `repair`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,9 +29,11 @@ from typing import Any
 from aso.errors import AsoError, ConfigError
 from aso.registry import index
 from aso.registry.items import ItemKind, ItemRecord
+from aso.registry.journal import JOURNAL_NAME, append_record
 from aso.registry.merkle import InclusionProof, inclusion_proof, merkle_root, verify_inclusion
 
 CHUNK = 1 << 20
+TEMP_GRACE_S = 3600.0  # a temp file this old belongs to a put that was killed
 
 
 class RegistryIntegrityError(AsoError):
@@ -93,14 +98,29 @@ class Registry:
         self.root = Path(root)
         if self.root.exists() and not self.root.is_dir():
             raise ConfigError(f"registry path is not a directory: {self.root}")
-        if not create and not (self.root / "index.sqlite").is_file():
+        self.index_path = self.root / "index.sqlite"
+        self.journal_path = self.root / JOURNAL_NAME
+        if not create and not self.index_path.is_file():
+            if self.journal_path.is_file() or any((self.root / "objects").glob("*/*")):
+                raise self.damaged("it is missing, but the registry holds objects")
             raise ConfigError(f"no registry at {self.root} (it is created by the first put)")
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
         for d in (self.objects, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
-        self.index_path = self.root / "index.sqlite"
-        self._conn = index.connect(self.index_path)
+        if not create and self.index_path.stat().st_size == 0 and self.journal_path.is_file():
+            raise self.damaged("it is empty (0 bytes) but records.jsonl lists committed items")
+        try:
+            self._conn = index.connect(self.index_path)
+        except sqlite3.DatabaseError as exc:
+            raise self.damaged(str(exc)) from None
+
+    def damaged(self, why: str) -> RegistryIntegrityError:
+        """The one-line error for an index that cannot be used, naming it and the way to rebuild it."""
+        return RegistryIntegrityError(
+            f"registry index {self.index_path} is damaged ({why}); rebuild it from the objects with "
+            f"`aso registry repair --registry {self.root}`"
+        )
 
     def close(self) -> None:
         """Close the index connection."""
@@ -109,8 +129,10 @@ class Registry:
     def __enter__(self) -> Registry:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):  # a damaged index found mid-command: one line
+            raise self.damaged(str(exc)) from None
 
     def object_path(self, digest: str) -> Path:
         """Where the content with this hex digest lives."""
@@ -140,7 +162,9 @@ class Registry:
     def put_stream(
         self, chunks: Iterable[bytes], *, kind: ItemKind, name: str, meta: dict[str, Any] | None = None
     ) -> ItemRecord:
-        """Store content given as chunks of bytes: temp file, fsync, rename, then one index transaction."""
+        """Store content given as chunks of bytes: temp file, fsync, rename, then one index transaction
+        (and the journal line). Stale temp files of killed puts are removed first."""
+        self.remove_stale_temp()
         tmp = self.tmp / f"{os.getpid()}-{secrets.token_hex(8)}.part"
         digest, size = hashlib.sha256(), 0
         try:
@@ -159,8 +183,22 @@ class Registry:
         finally:
             tmp.unlink(missing_ok=True)
         record = ItemRecord(hexdigest, ItemKind(kind), name, size, dict(meta or {}), time.time())
-        stored, _ = index.insert_item(self._conn, record)
+        stored, new = index.insert_item(self._conn, record)
+        if new:
+            append_record(self.journal_path, stored)
         return stored
+
+    def remove_stale_temp(self, grace_s: float = TEMP_GRACE_S) -> list[str]:
+        """Delete `tmp/*.part` files older than `grace_s` seconds (left by killed puts); their names."""
+        removed, cutoff = [], time.time() - grace_s
+        for path in self.tmp.glob("*.part"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path.name)
+            except FileNotFoundError:
+                pass  # another process removed it (or finished its put)
+        return removed
 
     # --- reading ----------------------------------------------------------------------------------
     def resolve(self, ref: str) -> ItemRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from aso.registry.journal import JOURNAL_NAME, read_records
 from aso.registry.merkle import merkle_root
 from aso.registry.store import Registry, hash_file
 
@@ -16,6 +17,7 @@ class Problem(enum.StrEnum):
     LOST = "lost"  # the index lists the item but its object file is missing
     ROOT_MISMATCH = "root-mismatch"  # the index rows no longer fold to the recorded (or trusted) root
     INDEX_DAMAGED = "index-damaged"  # SQLite's integrity check failed
+    INDEX_INCOMPLETE = "index-incomplete"  # committed items (journal) are missing from the index
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,14 @@ def verify(registry: Registry, trusted_root: str | None = None) -> VerifyReport:
     report = VerifyReport(items_checked=len(items), recorded_root=recorded, computed_root=computed)
     for message in damaged:
         report.findings.append(Finding(Problem.INDEX_DAMAGED, "", "", message))
+    known = {item.digest for item in items}
+    dropped = [d for d in read_records(registry.journal_path) if d not in known]
+    if dropped:  # one line naming the index: an emptied or rolled-back index.sqlite
+        detail = (
+            f"{registry.index_path} lists {len(items)} items but {len(dropped)} more committed ones "
+            f"({JOURNAL_NAME}) are missing from it; rebuild with `aso registry repair`"
+        )
+        report.findings.append(Finding(Problem.INDEX_INCOMPLETE, "", "", detail))
     for item in items:
         path = registry.object_path(item.digest)
         if not path.is_file():
@@ -67,7 +77,6 @@ def verify(registry: Registry, trusted_root: str | None = None) -> VerifyReport:
         if root is not None and root != computed:
             detail = f"index rows fold to {computed[:16]}, {label} root is {root[:16]}"
             report.findings.append(Finding(Problem.ROOT_MISMATCH, "", "", detail))
-    known = {item.digest for item in items}
     report.orphan_objects = sorted(
         p.name for p in registry.objects.glob("*/*") if p.is_file() and p.name not in known
     )

@@ -10,8 +10,9 @@ from pathlib import Path
 class ServeConfig:
     """What a server allows. Limits apply per API key (per client address when no keys are set)."""
 
-    requests_per_minute: float = 60.0
-    """Rate limit per key; beyond it requests get 429 with `Retry-After`. 0 disables it."""
+    requests_per_minute: float = 0.0
+    """Rate limit per key; beyond it requests get 429 with `Retry-After`. 0 (the library default)
+    disables it; `aso serve` sets 60 unless told otherwise (`--rpm`)."""
     burst: int | None = None
     """Requests a key may make at once before the rate applies (default: one minute's worth)."""
     tokens_per_day: int = 0
