@@ -841,7 +841,7 @@ class _ConditionMaker:
                     term = from_z3(z3.simplify(to_z3(b, self.env)), self.memo)
                 except (ValueError, z3.Z3Exception):
                     continue
-                if isinstance(term, App) or isinstance(term, Var):
+                if isinstance(term, (App, Var, Const)):
                     out.append(term)
             self.extracted = out
         entries = []
