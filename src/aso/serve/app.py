@@ -178,7 +178,8 @@ def create_app(
 
     async def run(request: Request, body_type: type[BaseModel], prompts_of, respond) -> JSONResponse:
         try:
-            declared = int(request.headers.get("content-length") or 0)
+            declared = request.headers.get("content-length") or "0"
+            declared = int(declared) if declared.isdigit() else 0  # the body read below is checked too
             if declared > config.max_body_bytes:
                 raise HTTPError(413, f"request body over {config.max_body_bytes} bytes")
             client = guard.client(request)
