@@ -378,8 +378,60 @@ def run_ours_official(path: Path, timeout: float) -> dict:
             "detail": value if isinstance(value, str) else None}
 
 
+def sygus_v2_text(text: str) -> str | None:
+    """A SyGuS v1 file rewritten in v2.1 syntax (cvc5 1.x reads only v2.1), or None if it already is.
+
+    Purely syntactic: grammar blocks get their predeclaration list, typed `let` bindings `(x Int v)`
+    become `(x v)`, `declare-primed-var x S` becomes `declare-var x S` and `declare-var x! S`, and
+    negative literals `-3` become `(- 3)`. The problem is unchanged; our engine reads the original."""
+    import re
+
+    from aso.synth.terms import parse_sexpr_forms
+
+    forms = parse_sexpr_forms(text)
+    changed = False
+
+    def fix(t):
+        nonlocal changed
+        if isinstance(t, str):
+            if re.fullmatch(r"-\d+", t):
+                changed = True
+                return ["-", t[1:]]
+            return t
+        if t and t[0] == "let" and len(t) == 3 and isinstance(t[1], list):
+            if any(isinstance(b, list) and len(b) == 3 for b in t[1]):
+                changed = True
+            return ["let", [[b[0], fix(b[-1])] for b in t[1]], fix(t[2])]
+        return [fix(x) for x in t]
+
+    out = []
+    for f in forms:
+        if isinstance(f, list) and f and f[0] in ("synth-fun", "synth-inv"):
+            head = 4 if f[0] == "synth-fun" else 3
+            rest = f[head:]
+            if len(rest) == 1:  # v1: grouped rules without the predeclaration list
+                changed = True
+                f = f[:head] + [[[g[0], g[1]] for g in rest[0]], fix(rest[0])]
+            else:
+                f = f[:head] + [fix(x) for x in rest]
+            out.append(f)
+        elif isinstance(f, list) and f and f[0] == "declare-primed-var":
+            changed = True
+            out += [["declare-var", f[1], f[2]], ["declare-var", f[1] + "!", f[2]]]
+        else:
+            out.append(fix(f))
+    return "\n".join(_tree_text(f) for f in out) + "\n" if changed else None
+
+
 def run_cvc5_official(path: Path, timeout: float) -> dict:
-    """cvc5 (default options + sygus) on one file in a subprocess killed at `timeout` (wall clock)."""
+    """cvc5 (default options + sygus) on one file in a subprocess killed at `timeout` (wall clock).
+
+    A SyGuS v1 file is given to cvc5 rewritten in v2.1 syntax (`sygus_v2_text`)."""
+    v2 = sygus_v2_text(path.read_text())
+    if v2 is not None:
+        tmp = Path(tempfile.mkdtemp(prefix="bench_synth_v2_")) / path.name
+        tmp.write_text(v2)
+        path = tmp
     start = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-c", CVC5_FILE_WORKER, str(path)], capture_output=True,
