@@ -82,3 +82,24 @@ def test_priors_keep_solutions_and_older_files_still_load(tmp_path) -> None:
     path = tmp_path / "p.json"
     Priors(solutions=_library().to_list()).save(path)
     assert SolutionLibrary.from_list(load_priors(path).solutions).to_list() == _library().to_list()
+
+
+def test_the_optimizer_keeps_the_best_verified_rollout_of_each_task() -> None:
+    from aso.grpo import Task, TFGRPOOptimizer, Verdict
+    from aso.models import ScriptedModel
+
+    model = ScriptedModel(respond=lambda p, i: "[]" if "Attempts" in p else ("good" if i % 2 else "bad"))
+
+    def reward(task, completions):
+        return [Verdict(1.0, (True,)) if c == "good" else Verdict(0.0, (False,)) for c in completions]
+
+    tasks = [Task("t1", "Write f."), Task("t2", "Write g.")]
+    opt = TFGRPOOptimizer(
+        base_model=model, group_size=4, epochs=1, batch_size=2, calibration_tasks=1, progress=False
+    )
+    sols = SolutionLibrary.from_list(opt.optimize(tasks, reward).solutions)
+    assert sorted((s.task_id, s.prompt, s.code, s.source) for s in sols.solutions) == [
+        ("t1", "Write f.", "good", "rollout"),
+        ("t2", "Write g.", "good", "rollout"),
+    ]
+    assert all(s.advantage is not None and s.advantage > 0 for s in sols.solutions)

@@ -305,7 +305,20 @@ class TFGRPOOptimizer:
             "solved_rollouts": sum(r.verdict.solved for r in self.rollouts),
             "model_calls": dict(self.calls),
         }
-        return Priors(list(self.library), experts, base, bias, meta)
+        return Priors(list(self.library), experts, base, bias, meta, self._verified_solutions(tasks))
+
+    def _verified_solutions(self, tasks: Sequence[Task]) -> list[dict]:
+        """The best-advantage solved rollout of each task, as verified-solution records (plain JSON)."""
+        from aso.grpo.solutions import SolutionLibrary
+
+        prompts = {t.id: t.prompt for t in tasks}
+        lib = SolutionLibrary()
+        seen: set[str] = set()
+        for r in sorted(self.rollouts, key=lambda r: -r.advantage):
+            if r.verdict.solved and r.task_id in prompts and r.task_id not in seen:
+                seen.add(r.task_id)
+                lib.add(r.task_id, prompts[r.task_id], r.text, r.advantage, "rollout")
+        return lib.to_list()
 
 
 def _chunks(items: list[Task], size: int) -> list[list[Task]]:

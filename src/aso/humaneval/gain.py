@@ -66,13 +66,6 @@ def _mean_logprob(c: Completion) -> float:
     return float(np.mean(c.logprobs)) if c.logprobs else 0.0
 
 
-def _best_of_public(problem: dict[str, Any], answers: Sequence[str], sandbox) -> tuple[int, int]:  # noqa: ANN001
-    """Index of the first answer passing the most public tests, and the sandbox runs it took."""
-    sel = select_for_problem(sandbox, problem, answers)
-    counts = [sum(s.tests) for s in sel.scored]
-    return counts.index(max(counts)), sel.sandbox_runs
-
-
 def _sample(model: Model, prompts: list, cfg: GainConfig, seed: int) -> list[list[Completion]]:
     params = SamplingParams(
         n=cfg.group_size,
@@ -138,7 +131,8 @@ def _score_task(p, greedy, samples, exp_samples, sols, cfg, sandbox, reward, gen
     exp_answers = [c.text for c in exp_samples]
     sel = select_for_problem(sandbox, p, answers, [_mean_logprob(c) for c in samples])
     exp_sel = select_for_problem(sandbox, p, exp_answers, [_mean_logprob(c) for c in exp_samples])
-    best_pub, _ = _best_of_public(p, answers, sandbox)
+    passed = [sum(sc.tests) for sc in sel.scored]
+    best_pub = passed.index(max(passed))  # the first sample passing the most public tests
     select_runs = sel.sandbox_runs + exp_sel.sandbox_runs
     hidden = [reward.verdict(p, a).solved for a in answers]
     exp_hidden = [reward.verdict(p, a).solved for a in exp_answers]

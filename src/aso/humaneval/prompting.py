@@ -71,7 +71,7 @@ def exemplar_prompt(problem: dict[str, Any], exemplars: Sequence[tuple[str, str]
     turns: list[dict[str, str]] = []
     for prompt, code in reversed(list(exemplars)):
         turns.append({"role": "user", "content": _template().substitute(prompt=short_prompt(prompt))})
-        turns.append({"role": "assistant", "content": f"```python\n{code.strip()}\n```"})
+        turns.append({"role": "assistant", "content": f"```python\n{extract_code(code).strip()}\n```"})
     return [*turns, *chat_prompt(problem)]
 
 
