@@ -4,7 +4,9 @@ one level). Run after editing a write-up: python docs/bench/assemble.py"""
 from pathlib import Path
 
 HERE = Path(__file__).parent
-PARTS = ["foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve", "executors"]
+PARTS = [
+    "foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve", "executors", "serve",
+]
 
 
 def demote(text: str) -> str:
