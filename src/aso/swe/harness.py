@@ -1,6 +1,9 @@
-"""Solving and evaluating SWE-bench instances on a local copy (no Docker).
+"""Predictions files (SWE-bench's JSONL), the oracle-tests reward (`--oracle-tests`: the test patch applied
+and FAIL_TO_PASS + PASS_TO_PASS as the reward; not leaderboard-comparable), and `evaluate_prediction`,
+the earlier plain-pytest check with a given interpreter and exact test ids (no harness spec, no
+environment; kept for `aso.executors.swe`; the faithful grading is `aso.swe.evaluation`).
 
-Evaluation follows the SWE-bench harness: apply the model patch to the base commit, then the test
+That check follows the SWE-bench harness: apply the model patch to the base commit, then the test
 patch (changes the model made to the test patch's files are dropped first, as the harness checks those
 files out again), run the test patch's files with pytest in the sandbox, and call the instance
 resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes.
@@ -17,7 +20,7 @@ from aso.errors import ConfigError
 from aso.runs import atomic_write_text
 from aso.sandbox import SandboxLimits
 from aso.solve import TestReward, Workspace
-from aso.swe.instances import Instance, find_repo, test_files
+from aso.swe.instances import Instance, test_files
 
 PYTEST = ("python", "-m", "pytest", "-rA", "-p", "no:cacheprovider")
 
@@ -71,7 +74,7 @@ def evaluate_prediction(
     instance: Instance, model_patch: str, cache: str | Path, python: str | None = None, timeout: float = 300.0
 ) -> EvalOutcome:
     """Apply `model_patch` and the test patch, run the tests in the sandbox, judge `resolved`."""
-    repo = find_repo(cache, instance.repo)
+    repo = legacy_find_repo(cache, instance.repo)
     try:
         ws = prepare(instance, repo, model_patch)
     except ConfigError as exc:  # a patch that does not apply is an unresolved instance, not a user error
@@ -111,3 +114,20 @@ def read_predictions(path: str | Path) -> list[dict]:
             raise ConfigError(f"{path}: line {n}: field 'model_patch' is not a string")
         out.append(pred)
     return out
+
+
+def legacy_find_repo(cache: str | Path, repo: str) -> Path:
+    """The pre-cloned `owner/name` in `cache`: `cache/owner__name`, `cache/name` or `cache/owner/name`."""
+    cache = Path(cache)
+    if not cache.is_dir():
+        raise ConfigError(f"--repo-cache {cache}: not a directory")
+    owner, _, name = repo.partition("/")
+    options = [cache / f"{owner}__{name}", cache / name, cache / owner / name]
+    for path in options:
+        if (path / ".git").exists():
+            return path
+    looked = ", ".join(str(p) for p in options[:2])
+    raise ConfigError(
+        f"{repo}: not in the repo cache (looked for {looked}); the repositories must be pre-cloned there "
+        "(this machine cannot clone)"
+    )

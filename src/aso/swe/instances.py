@@ -1,4 +1,4 @@
-"""SWE-bench instances (the columns of `swebench/types.py`) and the repository cache."""
+"""SWE-bench instances (the columns of `swebench/types.py`)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ class Instance:
     pass_to_pass: tuple[str, ...]
     difficulty: str = ""
     version: str = ""
+    environment_setup_commit: str = ""
+    """Where the harness builds the environment (its requirements files are read there)."""
 
     @property
     def tests(self) -> tuple[str, ...]:
@@ -67,6 +69,7 @@ class Instance:
             _tests(row["PASS_TO_PASS"]),
             str(row.get("difficulty") or ""),
             str(row.get("version") or ""),
+            str(row.get("environment_setup_commit") or ""),
         )
 
 
@@ -86,23 +89,6 @@ def load_instances(path: str | Path = DEFAULT_DATA) -> list[Instance]:
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise ConfigError(f"{path}: cannot read parquet ({exc.__class__.__name__})") from None
     return [Instance.from_row(r, str(path)) for r in rows]
-
-
-def find_repo(cache: str | Path, repo: str) -> Path:
-    """The pre-cloned `owner/name` in `cache`: `cache/owner__name`, `cache/name` or `cache/owner/name`."""
-    cache = Path(cache)
-    if not cache.is_dir():
-        raise ConfigError(f"--repo-cache {cache}: not a directory")
-    owner, _, name = repo.partition("/")
-    options = [cache / f"{owner}__{name}", cache / name, cache / owner / name]
-    for path in options:
-        if (path / ".git").exists():
-            return path
-    looked = ", ".join(str(p) for p in options[:2])
-    raise ConfigError(
-        f"{repo}: not in the repo cache (looked for {looked}); the repositories must be pre-cloned there "
-        "(this machine cannot clone)"
-    )
 
 
 def test_files(test_patch: str) -> list[str]:

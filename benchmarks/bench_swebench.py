@@ -1,0 +1,153 @@
+"""SWE-bench Verified without Docker, on real repositories: does aso's grading agree with the official
+verdict (gold patch resolved, empty patch unresolved), and what do environment builds and grading cost?
+
+Instance rule (stated, not hand-picked): the Verified parquet in dataset order, the first --per-repo
+instances of each repository in --repos (the repositories whose mirrors are fetched under
+--repo-cache and whose harness specs are pip-buildable: environment.yml/conda specs excluded).
+
+For each instance: build (or reuse) the (repository, version) environment (its build time is charged to
+the first instance that needs it), grade the gold patch, then the empty patch; the official verdict of
+a Verified instance is gold resolved and empty unresolved (the dataset's validation). For the empty
+patch the harness never runs the tests (an empty prediction is unresolved by rule); here they are run,
+and agreement means the graded tests fail without the fix. Per-instance rows are appended to
+--state (JSONL), so an interrupted run resumes.
+
+Example: nice -n 10 python benchmarks/bench_swebench.py --repo-cache /work/.mirror --per-repo 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import print_table, write_result  # noqa: E402
+
+REPOS = (
+    "psf/requests,pallets/flask,pytest-dev/pytest,pylint-dev/pylint,sympy/sympy,mwaskom/seaborn,"
+    "sphinx-doc/sphinx"
+)
+
+
+def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
+    from aso.swe.envs import EnvBuildError, env_status, instance_env
+    from aso.swe.evaluation import evaluate_instance
+    from aso.swe.specs import instance_spec
+    from aso.swe.testbed import TestbedError
+
+    spec = instance_spec(inst)
+    fresh = env_status(spec).get("status") != "ok"
+    row: dict = {
+        "instance_id": inst.instance_id,
+        "repo": inst.repo,
+        "version": inst.version,
+        "python": spec.python,
+        "env": spec.key,
+    }
+    t0 = time.monotonic()
+    try:
+        env, repo_git = instance_env(inst, repo_cache)
+    except EnvBuildError as exc:
+        row.update(env_seconds=round(time.monotonic() - t0, 1), error=f"environment: {exc}")
+        return row
+    row["env_seconds"] = round(time.monotonic() - t0, 1) if fresh else 0.0
+    row["env_build_seconds_recorded"] = env_status(spec).get("seconds")
+    for name, patch in (("gold", inst.patch), ("empty", "")):
+        try:
+            ev = evaluate_instance(inst, patch, env, repo_git, logs / inst.instance_id / name, timeout)
+        except TestbedError as exc:
+            row[f"{name}_error"] = str(exc)
+            continue
+        row[f"{name}_resolved"] = ev.resolved
+        row[f"{name}_tests_resolved"] = ev.tests_resolved
+        row[f"{name}_seconds"] = ev.seconds
+        row[f"{name}_f2p"] = [len(ev.fail_to_pass["success"]), len(ev.fail_to_pass["failure"])]
+        row[f"{name}_p2p"] = [len(ev.pass_to_pass["success"]), len(ev.pass_to_pass["failure"])]
+        row[f"{name}_failures"] = (ev.fail_to_pass["failure"] + ev.pass_to_pass["failure"])[:5]
+        row[f"{name}_applied"] = ev.report.get("patch_successfully_applied")
+        row[f"{name}_log"] = ev.log
+    row["agrees"] = bool(row.get("gold_resolved")) and row.get("empty_tests_resolved") is False
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repo-cache", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--repos", default=REPOS, help="comma list of owner/name")
+    ap.add_argument("--per-repo", type=int, default=4)
+    ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per test run")
+    ap.add_argument("--state", type=Path, default=Path("runs/bench-swebench/grading.jsonl"))
+    args = ap.parse_args()
+
+    from aso.swe import load_instances
+
+    repos = [r.strip() for r in args.repos.split(",") if r.strip()]
+    chosen = []
+    for repo in repos:
+        chosen += [i for i in load_instances() if i.repo == repo][: args.per_repo]
+    args.state.parent.mkdir(parents=True, exist_ok=True)
+    done = {}
+    if args.state.exists():
+        for line in args.state.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                done[r["instance_id"]] = r
+    logs = args.state.parent / "logs"
+    rows = []
+    for n, inst in enumerate(chosen, 1):
+        if inst.instance_id in done:
+            rows.append(done[inst.instance_id])
+            continue
+        print(f"[{n}/{len(chosen)}] {inst.instance_id}", flush=True)
+        row = grade_one(inst, args.repo_cache, logs, args.timeout)
+        with args.state.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        rows.append(row)
+
+    table = []
+    for r in rows:
+        table.append(
+            [
+                r["instance_id"],
+                r["python"],
+                r.get("env_seconds", "-"),
+                r.get("gold_resolved", r.get("error", r.get("gold_error", "?"))[:40]),
+                "fails" if r.get("empty_tests_resolved") is False else r.get("empty_tests_resolved", "?"),
+                r.get("gold_seconds", "-"),
+                r.get("empty_seconds", "-"),
+                "yes" if r.get("agrees") else "NO",
+            ]
+        )
+    print_table(
+        ["instance", "py", "env s", "gold resolved", "empty tests", "gold s", "empty s", "agrees"], table
+    )
+    agree = sum(bool(r.get("agrees")) for r in rows)
+    per_repo: dict[str, list[int]] = {}
+    for r in rows:
+        per_repo.setdefault(r["repo"], [0, 0])
+        per_repo[r["repo"]][0] += bool(r.get("agrees"))
+        per_repo[r["repo"]][1] += 1
+    print(
+        f"agreement with the official verdict: {agree}/{len(rows)} instances, {len(per_repo)} repositories"
+    )
+    write_result(
+        "swebench",
+        {
+            "command": "python benchmarks/bench_swebench.py " + " ".join(sys.argv[1:]),
+            "rule": f"first {args.per_repo} Verified instances (dataset order) of each of {repos}",
+            "loadavg": os.getloadavg(),
+            "instances": len(rows),
+            "agreement": agree,
+            "per_repo": {k: {"agree": v[0], "instances": v[1]} for k, v in per_repo.items()},
+            "rows": rows,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""One virtual environment per (repository, version), built from the harness's spec without Docker or
+conda, cached under `~/.cache/aso/swe-envs/owner__name-version/`:
+
+    venv/        the environment (its Python is the spec's major.minor)
+    build.log    every step's command and output
+    env.json     spec, interpreter, site-packages, status ("ok" or "failed" with the failing line), seconds
+
+Steps, as the harness's env and instance images: a venv of the spec's Python (found in `--python-dir`,
+`~/.pyenv/versions`, or on PATH), current pip/setuptools/wheel (conda's fresh environment), the spec's
+`packages` (`requirements.txt` read from the clone at the environment setup commit; conda package
+names installed with pip), its `pip_packages`, the project's build requirements (so that the per-run
+install works offline, without build isolation), then `pre_install` and `install` on a copy of the
+repository at the setup commit (this pulls the project's own dependencies). An `environment.yml`
+spec (conda-only) and a `pre_install` step that needs apt fail with that line; every step has a
+timeout, and stdin is closed (nothing can wait for input).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aso.errors import AsoError, ConfigError
+from aso.runs import atomic_write_text
+from aso.solve import Workspace
+from aso.swe.specs import EnvSpec, requirements_text
+
+ENV_ROOT = Path(os.environ.get("ASO_SWE_ENVS") or Path.home() / ".cache" / "aso" / "swe-envs")
+"""Where environments are cached (`$ASO_SWE_ENVS` overrides)."""
+PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
+STEP_TIMEOUT_S = 1800.0
+BASE_TOOLS = ("pip", "setuptools<75", "wheel")
+"""What a fresh conda environment brings (setuptools capped below 75: older projects' setup.py still
+use APIs that later releases removed)."""
+
+
+class EnvBuildError(AsoError):
+    """A step of an environment build failed; the message names the step and its last output line."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Env:
+    """A built environment."""
+
+    path: Path
+    spec: EnvSpec
+    site_packages: str
+    python_version: str
+
+    @property
+    def venv(self) -> Path:
+        """The virtual environment."""
+        return self.path / "venv"
+
+    @property
+    def python(self) -> Path:
+        """Its interpreter."""
+        return self.venv / "bin" / "python"
+
+    @property
+    def base_python(self) -> str:
+        """The interpreter the venv was made from (the run's own venv is made from it too)."""
+        return os.path.realpath(self.python)
+
+    @property
+    def log(self) -> Path:
+        """The build log."""
+        return self.path / "build.log"
+
+
+def find_python(version: str, python_dirs: Sequence[str | Path] = ()) -> Path:
+    """An interpreter of `version` (major.minor): in `python_dirs` (each a prefix, its `bin/`, or a
+    directory of versions like ~/.pyenv/versions), then ~/.pyenv/versions, then PATH."""
+    name = f"python{version}"
+    places: list[Path] = []
+    for d in [*map(Path, python_dirs), PYENV_VERSIONS]:
+        d = d.expanduser()
+        places += [d / name, d / "bin" / name]
+        if d.is_dir():
+            places += [
+                v / "bin" / name
+                for v in sorted(d.iterdir(), reverse=True)
+                if v.name.startswith(version + ".")
+            ]
+    for p in places:
+        if p.is_file() and os.access(p, os.X_OK):
+            return p
+    on_path = shutil.which(name)
+    if on_path and "/shims/" not in on_path:
+        return Path(on_path)
+    dirs = ", ".join(str(Path(d)) for d in python_dirs) or "none given"
+    raise ConfigError(
+        f"Python {version} is needed: not found in --python-dir ({dirs}), {PYENV_VERSIONS} or on PATH "
+        f"(install it, e.g. `pyenv install {version}`, or pass --python-dir)"
+    )
+
+
+def load_env(spec: EnvSpec, root: str | Path = ENV_ROOT) -> Env | None:
+    """The cached environment of `spec` if it was built successfully."""
+    path = Path(root) / spec.key
+    try:
+        info = json.loads((path / "env.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if info.get("status") != "ok" or not (path / "venv" / "bin" / "python").exists():
+        return None
+    return Env(path, spec, info["site_packages"], info["python_version"])
+
+
+def env_status(spec: EnvSpec, root: str | Path = ENV_ROOT) -> dict[str, Any]:
+    """The recorded env.json of `spec` ({} when never built)."""
+    try:
+        return json.loads((Path(root) / spec.key / "env.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class _Log:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by build_env
+
+    def run(
+        self, what: str, argv: Sequence[str] | str, cwd: Path | None, env: dict[str, str], timeout: float
+    ) -> None:
+        shown = argv if isinstance(argv, str) else shlex.join(argv)
+        self.fh.write(f"\n##### {what}\n$ {shown}\n")
+        self.fh.flush()
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self.fh,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                shell=isinstance(argv, str),
+                executable="/bin/bash" if isinstance(argv, str) else None,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise EnvBuildError(f"{what}: timed out after {timeout:.0f} s: {shown}") from None
+        self.fh.write(f"# exit {done.returncode} after {time.monotonic() - started:.1f} s\n")
+        self.fh.flush()
+        if done.returncode != 0:
+            raise EnvBuildError(f"{what} failed (exit {done.returncode}): {shown}: {self.last_line()}")
+
+    def note(self, text: str) -> None:
+        self.fh.write(f"\n##### {text}\n")
+        self.fh.flush()
+
+    def last_line(self) -> str:
+        self.fh.flush()
+        lines = [ln.strip() for ln in self.path.read_text(errors="replace").splitlines() if ln.strip()]
+        lines = [ln for ln in lines if not ln.startswith(("# exit", "$ ", "#####"))]
+        errors = [ln for ln in lines if re.search(r"\berror\b", ln, re.I)]
+        return (errors or lines or ["(no output)"])[-1][:300]
+
+
+def _apt_packages(line: str) -> list[str] | None:
+    """The packages an `apt-get install` step installs, or None when `line` is not an apt step."""
+    if not re.search(r"\bapt(-get)?\b", line):
+        return None
+    m = re.search(r"\binstall\b(.*)", line)
+    return [w for w in (m.group(1).split() if m else []) if not w.startswith("-") and w != "&&"]
+
+
+def _dpkg_installed(name: str) -> bool:
+    done = subprocess.run(["dpkg", "-s", name], capture_output=True, check=False)
+    return done.returncode == 0 and b"Status: install ok installed" in done.stdout
+
+
+def run_pre_install(spec: EnvSpec, root: Path, log: Callable[[str, str], None]) -> None:
+    """The spec's `pre_install` on a working copy: apt steps are checked (all their packages already
+    installed, else EnvBuildError with the line), the others (sed edits of setup.py, tox.ini, ...) run
+    with bash in `root`. `log(what, output)` records each."""
+    for line in spec.pre_install:
+        pkgs = _apt_packages(line)
+        if pkgs is not None:
+            missing = [p for p in pkgs if not _dpkg_installed(p)]
+            if missing:
+                raise EnvBuildError(
+                    f"pre_install needs apt packages not installed here ({', '.join(missing)}); aso does not "
+                    f"run apt: {line}"
+                )
+            log(f"pre_install (apt packages present, skipped): {line}", "")
+            continue
+        done = subprocess.run(
+            ["bash", "-c", line],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        log(f"pre_install: {line}", done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise EnvBuildError(f"pre_install failed (exit {done.returncode}): {line}")
+
+
+def scm_version(repo_git: Path, commit: str) -> str | None:
+    """The version setuptools_scm would give `commit` (`git describe --tags`: X.Y.Z, or the next patch
+    version .devN N commits after it); None without a tag. The copies have no .git, so the install
+    is told it (SETUPTOOLS_SCM_PRETEND_VERSION)."""
+    done = subprocess.run(
+        ["git", "-C", str(repo_git), "describe", "--tags", "--long", commit],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    m = re.match(r"^v?(\d+(?:\.\d+)*)[^-]*-(\d+)-g[0-9a-f]+$", done.stdout.strip())
+    if not m:
+        return None
+    version, distance = m.group(1), int(m.group(2))
+    if distance == 0:
+        return version
+    parts = version.split(".")
+    parts[-1] = str(int(parts[-1]) + 1)
+    return ".".join(parts) + f".dev{distance}"
+
+
+def build_requirements(pyproject: str | None) -> list[str]:
+    """`[build-system] requires` of a pyproject.toml text ([] when absent or unreadable)."""
+    if not pyproject:
+        return []
+    try:
+        return [str(r) for r in tomllib.loads(pyproject).get("build-system", {}).get("requires", [])]
+    except tomllib.TOMLDecodeError:
+        return []
+
+
+def git_show(repo_git: Path, commit: str, path: str) -> str | None:
+    """The text of `path` at `commit`, or None."""
+    done = subprocess.run(
+        ["git", "-C", str(repo_git), "show", f"{commit}:{path}"], capture_output=True, check=False
+    )
+    return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 else None
+
+
+def tool_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a build step: the venv first on PATH, no pip version check, no prompts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PIP_"))}
+    env.update(
+        PATH=f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+        VIRTUAL_ENV=str(venv),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        PIP_PROGRESS_BAR="off",
+    )
+    env.update(extra or {})
+    return env
+
+
+def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(purelib) / "_aso_site_dirs.pth").write_text("".join(f"{d}\n" for d in dirs))
+
+
+def build_env(
+    spec: EnvSpec,
+    repo_git: Path,
+    setup_commit: str,
+    *,
+    root: str | Path = ENV_ROOT,
+    python_dirs: Sequence[str | Path] = (),
+    force: bool = False,
+    timeout: float = STEP_TIMEOUT_S,
+) -> Env:
+    """The environment of `spec`, built unless a successful build is cached (`force` rebuilds).
+    EnvBuildError names the failing step; env.json records it."""
+    if not force:
+        cached = load_env(spec, root)
+        if cached is not None:
+            return cached
+    if spec.packages == "environment.yml":
+        raise EnvBuildError(
+            f"{spec.key}: the harness builds it with conda from environment.yml; aso builds pip/venv "
+            "environments only (not supported: conda-only specs)"
+        )
+    python = find_python(spec.python, python_dirs)
+    path = Path(root) / spec.key
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    started = time.monotonic()
+    log = _Log(path / "build.log")
+    info: dict[str, Any] = {
+        "spec": spec.to_dict(),
+        "python": str(python),
+        "setup_commit": setup_commit,
+        "repo": str(repo_git),
+        "status": "building",
+    }
+    atomic_write_text(path / "env.json", json.dumps(info, indent=2))
+    venv = path / "venv"
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install"]
+    env = tool_env(venv)
+    try:
+        log.run("venv", [str(python), "-m", "venv", str(venv)], None, env, timeout)
+        if spec.base_tools:
+            log.run("base tools", [*pip, "-U", *BASE_TOOLS], None, env, timeout)
+        if spec.site_dirs:
+            _add_site_dirs(venv, spec.site_dirs)
+        if spec.packages == "requirements.txt":
+            reqs = requirements_text(spec.repo, lambda p: git_show(repo_git, setup_commit, p))
+            (path / "requirements.txt").write_text(reqs)
+            log.run(
+                "packages (requirements.txt)",
+                [*pip, "-r", str(path / "requirements.txt")],
+                None,
+                env,
+                timeout,
+            )
+        elif spec.packages.strip():
+            names = [n for n in spec.packages.split() if not n.startswith("python")]
+            log.run("packages", [*pip, *names], None, env, timeout)
+        if spec.pip_packages:
+            log.run("pip_packages", [*pip, *spec.pip_packages], None, env, timeout)
+        build_reqs = build_requirements(git_show(repo_git, setup_commit, "pyproject.toml"))
+        if build_reqs:
+            log.run("build requirements (pyproject.toml)", [*pip, *build_reqs], None, env, timeout)
+        if spec.install:
+            with Workspace.create(repo_git, setup_commit) as ws:
+                run_pre_install(spec, ws.path, lambda what, out: log.note(f"{what}\n{out}"))
+                version = scm_version(repo_git, setup_commit)
+                extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": version} if version else {}
+                log.run(
+                    "install (at the environment setup commit)",
+                    spec.install,
+                    ws.path,
+                    tool_env(venv, extra),
+                    timeout,
+                )
+        probe = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sys, sysconfig; print(sysconfig.get_paths()['purelib']); "
+                "print('%d.%d.%d' % sys.version_info[:3])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    except (EnvBuildError, ConfigError, subprocess.CalledProcessError) as exc:
+        message = str(exc)
+        info.update(status="failed", error=message, seconds=round(time.monotonic() - started, 1))
+        atomic_write_text(path / "env.json", json.dumps(info, indent=2))
+        log.fh.close()
+        raise EnvBuildError(f"{spec.key}: {message} (log: {path / 'build.log'})") from None
+    log.fh.close()
+    info.update(
+        status="ok",
+        site_packages=probe[0],
+        python_version=probe[1],
+        seconds=round(time.monotonic() - started, 1),
+    )
+    atomic_write_text(path / "env.json", json.dumps(info, indent=2))
+    return Env(path, spec, probe[0], probe[1])
+
+
+def instance_env(
+    instance: Any,
+    repo_cache: str | Path | None,
+    *,
+    root: str | Path = ENV_ROOT,
+    python_dirs: Sequence[str | Path] = (),
+    force: bool = False,
+) -> tuple[Env, Path]:
+    """The environment and the git directory of `instance` (an `aso.swe.Instance`), built or cloned
+    when missing."""
+    from aso.swe.repos import find_repo
+    from aso.swe.specs import instance_spec
+
+    repo_git = find_repo(repo_cache, instance.repo)
+    setup_commit = instance.environment_setup_commit or instance.base_commit
+    env = build_env(
+        instance_spec(instance), repo_git, setup_commit, root=root, python_dirs=python_dirs, force=force
+    )
+    return env, repo_git

@@ -1,0 +1,102 @@
+"""Running an instance's tests in the sandbox, as the harness's eval script does, in the instance's
+environment: inside the run, a throw-away venv of the environment's Python sees the environment's
+site-packages (a `.pth` that calls `site.addsitedir`), its console scripts are re-pointed at it, the
+spec's `eval_commands` and `install` run there (offline: no index, no dependencies, no build
+isolation; the cached environment itself stays read-only), then the test command between the
+harness's markers. The whole output is the test log the official parser reads.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
+from aso.swe.envs import Env
+from aso.swe.specs import END_TEST_OUTPUT, START_TEST_OUTPUT
+
+CANNOT_START = "aso-sandbox: cannot start"
+"""The sandbox's line for a command (or interpreter) that could not be executed."""
+_SCRIPT = ".aso_eval.sh"
+
+
+class TestbedError(Exception):
+    """The tests could not be started at all (not a verdict on the patch)."""
+
+    __test__ = False
+
+
+def eval_script(env: Env, test_cmd: str, install: bool = True) -> str:
+    """The bash script run in the sandbox's copy of the instance."""
+    spec = env.spec
+    bin_dir = str(env.venv / "bin")
+    lines = [
+        "#!/bin/bash",
+        "set -uo pipefail",
+        "exec 2>&1",
+        'V="$TMPDIR/aso-venv"',
+        f'{shlex.quote(env.base_python)} -m venv --without-pip "$V" || '
+        '{ echo "aso-testbed: cannot create the run venv"; exit 3; }',
+        'SP=$("$V/bin/python" -c "import sysconfig; print(sysconfig.get_paths()[\'purelib\'])")',
+        f'echo "import site; site.addsitedir({env.site_packages!r})" > "$SP/_aso_env.pth"',
+        f"for f in {shlex.quote(bin_dir)}/*; do",
+        '  n=$(basename "$f"); [ -f "$f" ] && [ ! -L "$f" ] || continue',
+        '  case "$n" in python*|activate*) continue;; esac',
+        f"  if head -n1 \"$f\" | grep -q '^#!{bin_dir}/python'; then",
+        '    { echo "#!$V/bin/python"; tail -n +2 "$f"; } > "$V/bin/$n"; chmod +x "$V/bin/$n"',
+        "  fi",
+        "done",
+        f'export VIRTUAL_ENV="$V" PATH="$V/bin:{bin_dir}:$PATH"',
+        "export PIP_NO_INDEX=1 PIP_NO_DEPS=1 PIP_NO_BUILD_ISOLATION=0 PIP_DISABLE_PIP_VERSION_CHECK=1",
+        *spec.eval_commands,
+    ]
+    if install and spec.install:
+        lines += [spec.install]
+    lines += [f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd, f"echo {shlex.quote(END_TEST_OUTPUT)}"]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class TestbedRun:
+    """One run of an instance's tests."""
+
+    __test__ = False
+    log: str
+    """The whole output (stdout and stderr merged)."""
+    exit_code: int
+    timed_out: bool
+    seconds: float
+
+
+def run_tests(
+    env: Env,
+    root: str | Path,
+    test_cmd: str,
+    *,
+    files: dict[str, str] | None = None,
+    timeout: float = 1800.0,
+    scm_version: str | None = None,
+) -> TestbedRun:
+    """Run `test_cmd` on a sandboxed copy of `root` (with `files` written over it) in `env`.
+    TestbedError when the sandbox could not start the script or the interpreter."""
+    limits = SandboxLimits(
+        timeout_s=timeout,
+        cpu_s=int(timeout),
+        memory_mb=16384,
+        max_processes=512,
+        output_bytes=64 << 20,
+        file_size_mb=1024,
+        tmpfs_mb=512,
+    )
+    sandbox = Sandbox(limits, SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs))
+    extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
+    script = {_SCRIPT: eval_script(env, test_cmd)}
+    result = sandbox.run(["bash", _SCRIPT], source_dir=root, files={**(files or {}), **script}, env=extra)
+    log = result.stdout + result.stderr
+    for line in log.splitlines()[:50]:
+        if line.startswith((CANNOT_START, "aso-testbed:")):
+            raise TestbedError(line)
+    if result.error:
+        raise TestbedError(f"sandbox: {result.error}")
+    return TestbedRun(log, result.exit_code, result.timed_out, result.duration_s)
