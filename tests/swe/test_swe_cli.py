@@ -97,3 +97,86 @@ def test_unknown_instance_is_a_user_error(swe, capsys):
     args = ["swe", "env", "build", "nope-1", "--data", str(swe["data"])]
     assert main(args) == 2
     assert "instance 'nope-1': not in the SWE-bench data" in capsys.readouterr().err
+
+
+REPRO = "```python\nfrom calc import add\n\n\ndef test_reproduction():\n    assert add(1, 1) == 2\n```\n"
+FIX = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
+
+
+def _recording_model(monkeypatch):
+    import aso.models
+    from aso.models import ScriptedModel
+
+    prompts: list[str] = []
+
+    def respond(text, i):
+        prompts.append(text)
+        if "reproduce" in text:
+            return REPRO
+        return FIX if "SEARCH/REPLACE" in text else "[]"
+
+    monkeypatch.setattr(aso.models, "get_model", lambda name=None: ScriptedModel(respond=respond))
+    return prompts
+
+
+def test_honest_solve_never_shows_the_hidden_tests_and_is_rewarded_by_its_reproduction_test(
+    swe, capsys, monkeypatch, tmp_path
+):
+    prompts = _recording_model(monkeypatch)
+    preds = tmp_path / "preds.jsonl"
+    common = ["--data", str(swe["data"]), "--repo-cache", str(swe["cache"]), "--env-dir", str(swe["envs"])]
+    args = [
+        "swe",
+        "solve",
+        "acme__calc-1",
+        *common,
+        "--predictions",
+        str(preds),
+        "--group-size",
+        "2",
+        "--edit-format",
+        "search-replace",
+        "--output",
+        str(tmp_path / "run"),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "[honest]: passes its counted tests" in out
+    hidden = swe["row"]["test_patch"]
+    assert prompts and all("assert add(2, 3) == 5" not in p and "test_add" not in p for p in prompts)
+    assert "def test_add" in hidden  # the marker is really in the hidden test patch
+    protocol = json.loads((tmp_path / "run" / "protocol.json").read_text())
+    assert protocol["protocol"] == "honest"
+    assert "test_aso_reproduction.py::test_reproduction" in protocol["counted_tests"]
+    assert "test_calc.py::test_mul" in protocol["counted_tests"]
+    assert not any("test_add" in t for t in protocol["counted_tests"])
+    [pred] = [json.loads(line) for line in preds.read_text().splitlines()]
+    assert pred["protocol"] == "honest" and "return a + b" in pred["model_patch"]
+    assert "test_aso_reproduction" not in pred["model_patch"]
+    assert main(["swe", "evaluate", str(preds), *common, "--output", str(tmp_path / "ev")]) == 0
+    assert "resolved 1/1" in capsys.readouterr().out
+
+
+def test_oracle_tests_is_labelled_not_leaderboard_comparable(swe, capsys, monkeypatch, tmp_path):
+    _recording_model(monkeypatch)
+    preds = tmp_path / "preds.jsonl"
+    common = ["--data", str(swe["data"]), "--repo-cache", str(swe["cache"]), "--env-dir", str(swe["envs"])]
+    args = [
+        "swe",
+        "solve",
+        "acme__calc-1",
+        *common,
+        "--predictions",
+        str(preds),
+        "--group-size",
+        "2",
+        "--edit-format",
+        "search-replace",
+        "--oracle-tests",
+        "--output",
+        str(tmp_path / "run"),
+    ]
+    assert main(args) == 0
+    assert "[oracle-tests (not leaderboard-comparable)]" in capsys.readouterr().out
+    [pred] = [json.loads(line) for line in preds.read_text().splitlines()]
+    assert pred["protocol"].startswith("oracle-tests (not leaderboard-comparable)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
-from aso.cli.solve import EditFormatOption, PythonOption
+from aso.cli.solve import EditFormatOption
 
 swe_app = typer.Typer(
     help="SWE-bench Verified without Docker: list instances, build their environments (one venv per "
@@ -72,8 +72,16 @@ def list_(
 @swe_app.command("solve")
 def solve(
     instance_id: str = typer.Argument(..., help="e.g. pytest-dev__pytest-7432"),
-    repo_cache: Path = CacheOption,
+    repo_cache: Path | None = CacheOption,
+    env_dir: Path | None = EnvDirOption,
+    python_dir: list[Path] = PythonDirOption,
     predictions: Path = typer.Option(Path("predictions.jsonl"), "--predictions", help="JSONL to append to."),
+    oracle_tests: bool = typer.Option(
+        False,
+        "--oracle-tests",
+        help="Reward with the hidden test patch and FAIL_TO_PASS + PASS_TO_PASS "
+        "(NOT comparable with the SWE-bench leaderboard; labelled so in the run and the prediction).",
+    ),
     group_size: int = typer.Option(4, "--group-size", min=2),
     max_iterations: int = typer.Option(3, "--max-iterations", min=1),
     priors: Path | None = typer.Option(None, "--priors", help="Priors file from `aso optimize`."),
@@ -81,8 +89,7 @@ def solve(
     max_tokens: int = typer.Option(512, "--max-tokens", min=16),
     top_files: int = typer.Option(3, "--top-files", min=1),
     context_chars: int = typer.Option(6000, "--context-chars", min=200),
-    timeout: float = typer.Option(300.0, "--timeout", min=1.0, help="Seconds per test run."),
-    python: str | None = PythonOption,
+    timeout: float = typer.Option(900.0, "--timeout", min=1.0, help="Seconds per test run."),
     edit_format: str = EditFormatOption,
     data: Path | None = DataOption,
     model: str | None = ModelOption,
@@ -90,32 +97,56 @@ def solve(
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
 ) -> None:
-    """Solve one instance (problem statement = issue; FAIL_TO_PASS + PASS_TO_PASS = reward) and append
-    its prediction to the predictions file.
+    """Solve one instance in its environment and append its prediction to the predictions file.
 
-    Protocol: this is the ORACLE-TESTS setting. The solve loop runs on the base commit with the
-    instance's test patch applied and is rewarded by its FAIL_TO_PASS tests, so the model's candidates
-    are judged by (and the localiser may show it) the hidden tests. Resolved rates from it are not
-    comparable with the SWE-bench leaderboard, whose systems never see the test patch.
+    Honest protocol (default): the model sees the problem statement and the repository at the base
+    commit, never the test patch or the FAIL_TO_PASS/PASS_TO_PASS ids. Reward: the existing tests near
+    the localised code that pass at the base commit, plus a reproduction test the model writes from
+    the issue (kept when it fails at the base commit), run in the instance's environment.
+    --oracle-tests: the test patch applied and its tests as the reward; not leaderboard-comparable.
 
-    Example: aso swe solve pytest-dev__pytest-7432 --repo-cache ~/swe-repos --python ~/py39/bin/python
+    Example: aso swe solve psf__requests-6028 --repo-cache /work/.mirror --model smollm2
     """
-    from aso.cli.solve import check_python, run_solve, workflow_config
+    from aso.cli.options import load_model
+    from aso.cli.solve import run_solve, workflow_config
     from aso.solve import Issue
-    from aso.swe import find_repo, instance_reward, prepare, test_files, without_files
+    from aso.solve.localize import localize
+    from aso.swe import prepare, test_files, without_files
+    from aso.swe.envs import ENV_ROOT, instance_env, scm_version
+    from aso.swe.evaluation import prepare_instance
     from aso.swe.harness import append_prediction
+    from aso.swe.honest import HonestReward, nearby_test_files, reproduction_test
+    from aso.swe.specs import harness, test_command
 
+    harness()
     inst = _instance(data, instance_id)
-    repo = find_repo(repo_cache, inst.repo)
+    env, repo = instance_env(inst, repo_cache, root=env_dir or ENV_ROOT, python_dirs=python_dir)
     issue = Issue.from_text(inst.problem_statement, inst.instance_id)
-    check_python(python)
-    reward = instance_reward(inst, python, timeout)
-    with prepare(inst, repo) as ws:
+    version = scm_version(repo, inst.base_commit)
+    protocol = "oracle-tests (not leaderboard-comparable)" if oracle_tests else "honest"
+    if oracle_tests:
+        ws = prepare(inst, repo)
+        directives = test_command(inst).split()[len(env.spec.test_cmd.split()) :]
+        reward = HonestReward(
+            env, directives, None, timeout=timeout, scm_version=version, expected=inst.tests
+        )
+        extra: dict = {}
+    else:
+        ws, _ = prepare_instance(inst, repo, env, "", test_patch=False)
+        where = localize(ws.path, ws.files(), issue.text, top_k=top_files, budget=context_chars)
+        near = nearby_test_files(ws.path, where.shown)
+        repro = reproduction_test(load_model(model), issue, seed=seed)
+        reward = HonestReward(env, near, repro, timeout=timeout, scm_version=version)
+        extra = {"nearby_tests": near, "reproduction_test": repro}
+    with ws:
         config = {
             "instance_id": inst.instance_id,
-            "repo": str(repo.resolve()),
+            "protocol": protocol,
+            "repo": str(repo),
+            "env": str(env.path),
             "commit": ws.commit,
-            "test_cmd": reward.argv,
+            "test_cmd": reward.test_cmd,
+            **extra,
             **workflow_config(
                 group_size,
                 max_iterations,
@@ -125,7 +156,7 @@ def solve(
                 top_files,
                 context_chars,
                 timeout,
-                python,
+                None,
                 seed,
                 edit_format,
             ),
@@ -133,10 +164,23 @@ def solve(
         result, run = run_solve(
             issue, ws, reward, config, model=model, resume=resume, output=output, command="swe solve"
         )
+    run.write_json(
+        "protocol.json",
+        {
+            "protocol": protocol,
+            "dead_reward": reward.dead,
+            "notes": reward.notes,
+            "counted_tests": list(reward.expected or ()),
+        },
+    )
     patch = without_files(result.best.patch if result.best else "", test_files(inst.test_patch))
-    append_prediction(predictions, inst.instance_id, str(run.config["model"]), patch)
-    state = "passes its tests" if result.resolved else "not resolved"
-    print(f"{inst.instance_id}: {state}; prediction appended to {predictions}; run: {run.path}")
+    append_prediction(predictions, inst.instance_id, str(run.config["model"]), patch, protocol=protocol)
+    if reward.dead:
+        print(f"{inst.instance_id}: warning: the reward signal is dead: {reward.dead}")
+    for note in reward.notes:
+        print(f"{inst.instance_id}: note: {note}")
+    state = "passes its counted tests" if result.resolved else "not resolved"
+    print(f"{inst.instance_id} [{protocol}]: {state}; prediction appended to {predictions}; run: {run.path}")
 
 
 _LISTS = (("FAIL_TO_PASS", "fail_to_pass"), ("PASS_TO_PASS", "pass_to_pass"))

@@ -43,7 +43,9 @@ def apply_like_harness(root: Path, patch: str) -> tuple[bool, str]:
     return False, "\n".join(out)
 
 
-def prepare_instance(instance: Instance, repo_git: Path, env: Env, model_patch: str) -> tuple[Workspace, str]:
+def prepare_instance(
+    instance: Instance, repo_git: Path, env: Env, model_patch: str, test_patch: bool = True
+) -> tuple[Workspace, str]:
     """The working copy to test: base commit, pre_install, model patch, test patch. Returns the
     workspace and the apply log; the log starts with APPLY_PATCH_FAIL when the model patch does not
     apply (the workspace is then removed and None-like: callers check the marker)."""
@@ -56,7 +58,8 @@ def prepare_instance(instance: Instance, repo_git: Path, env: Env, model_patch: 
         notes.append(out)
         if not applied:
             return ws, f"{APPLY_PATCH_FAIL}\n" + "\n".join(notes)
-        ws.apply_patch(instance.test_patch, f"test_patch of {instance.instance_id}")
+        if test_patch:
+            ws.apply_patch(instance.test_patch, f"test_patch of {instance.instance_id}")
     except BaseException:
         ws.remove()
         raise

@@ -94,11 +94,13 @@ def evaluate_prediction(
     )
 
 
-def append_prediction(path: str | Path, instance_id: str, model: str, patch: str) -> None:
-    """Add (or replace) the prediction of `instance_id` in a SWE-bench predictions JSONL file."""
+def append_prediction(path: str | Path, instance_id: str, model: str, patch: str, protocol: str = "") -> None:
+    """Add (or replace) the prediction of `instance_id` in a SWE-bench predictions JSONL file (with the
+    solving protocol, when given, as an extra field the harness ignores)."""
     path = Path(path)
     kept = [p for p in read_predictions(path) if p["instance_id"] != instance_id] if path.exists() else []
-    kept.append({"instance_id": instance_id, "model_name_or_path": model, "model_patch": patch})
+    pred = {"instance_id": instance_id, "model_name_or_path": model, "model_patch": patch}
+    kept.append({**pred, "protocol": protocol} if protocol else pred)
     atomic_write_text(path, "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in kept))
 
 

@@ -235,3 +235,27 @@ def grade(instance: Instance, model_patch: str | None, log_path: str | Path) -> 
     }
     report = harness().grading.get_eval_report(_test_spec(instance), prediction, str(log_path), True)
     return json.loads(json.dumps(report[instance.instance_id]))
+
+
+def parse_log_text(repo: str, version: str, log: str) -> dict[str, str]:
+    """Test id -> status of a test log with the harness's markers, by the repository's official
+    parser (as `get_logs_eval` does, without its apply-failure checks); {} without markers."""
+    h = harness()
+    if START_TEST_OUTPUT not in log or END_TEST_OUTPUT not in log:
+        return {}
+    content = log.split(START_TEST_OUTPUT)[1].split(END_TEST_OUTPUT)[0]
+    spec = h.TestSpec(
+        instance_id="",
+        repo=repo,
+        version=version,
+        repo_script_list=[],
+        eval_script_list=[],
+        env_script_list=[],
+        arch="x86_64",
+        FAIL_TO_PASS=[],
+        PASS_TO_PASS=[],
+        language="py",
+        docker_specs={},
+        namespace=None,
+    )
+    return h.log_parsers.MAP_REPO_TO_PARSER[repo](content, spec)
