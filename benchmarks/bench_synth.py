@@ -382,17 +382,23 @@ def sygus_v2_text(text: str) -> str | None:
     """A SyGuS v1 file rewritten in v2.1 syntax (cvc5 1.x reads only v2.1), or None if it already is.
 
     Purely syntactic: grammar blocks get their predeclaration list, typed `let` bindings `(x Int v)`
-    become `(x v)`, `declare-primed-var x S` becomes `declare-var x S` and `declare-var x! S`, and
-    negative literals `-3` become `(- 3)`. The problem is unchanged; our engine reads the original."""
+    become `(x v)`, `declare-primed-var x S` becomes `declare-var x S` and `declare-var x! S`,
+    negative literals `-3` become `(- 3)` and calls `(c)` of a nullary function become `c`. The
+    problem is unchanged; our engine reads the original."""
     import re
 
     from aso.synth.terms import parse_sexpr_forms
 
     forms = parse_sexpr_forms(text)
     changed = False
+    nullary = {f[1] for f in forms
+               if isinstance(f, list) and len(f) > 2 and f[0] == "synth-fun" and f[2] == []}
 
     def fix(t):
         nonlocal changed
+        if isinstance(t, list) and len(t) == 1 and isinstance(t[0], str) and t[0] in nullary:  # `(fc)`: `fc`
+            changed = True
+            return t[0]
         if isinstance(t, str):
             if re.fullmatch(r"-\d+", t):
                 changed = True
@@ -515,10 +521,13 @@ def solved(r: dict, engine: str) -> bool:
 
 def official_main(argv: list[str]) -> None:
     """Both engines over every LIA problem of the official tracks, one timeout, resumable."""
+    import z3
     from tqdm import tqdm
 
     import aso.synth.sygus_solver  # noqa: F401 - imported before forking: every problem runs the same code
     import aso.synth.sygus_spec  # noqa: F401
+
+    z3.main_ctx()  # created once before forking (cvc5's time likewise starts after its solver exists)
 
     ap = argparse.ArgumentParser(prog="bench_synth.py official",
                                  description="Example: nice -n 5 .venv/bin/python benchmarks/bench_synth.py "
@@ -534,6 +543,8 @@ def official_main(argv: list[str]) -> None:
     ap.add_argument("--order", choices=("files", "shuffled"), default="files",
                     help="run order; `shuffled` (seeded) makes a run cut short an unbiased sample")
     ap.add_argument("--seed", type=int, default=0, help="seed of --order shuffled")
+    ap.add_argument("--redo", action="append", default=[], metavar="PROBLEM",
+                    help="run PROBLEM (e.g. General_Track/from_2018/x.sl) again; the new row supersedes")
     ap.add_argument("--recheck", action="store_true",
                     help="re-run the answer checks (grammar + Z3) on the rows already in the run dir")
     args = ap.parse_args(argv)
@@ -557,7 +568,8 @@ def official_main(argv: list[str]) -> None:
             if line.strip():
                 row = json.loads(line)
                 done[row["problem"]] = row
-    todo = [(t, p) for t, p in problems if f"{t}/{p.relative_to(args.root / t)}" not in done]
+    names = {p: f"{t}/{p.relative_to(args.root / t)}" for t, p in problems}
+    todo = [(t, p) for t, p in problems if names[p] not in done or names[p] in args.redo]
     if not args.report_only:
         bar = tqdm(todo, desc=f"official LIA @ {args.timeout:g}s", unit="problem",
                    initial=len(problems) - len(todo),

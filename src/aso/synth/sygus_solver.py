@@ -43,6 +43,7 @@ from aso.synth.z3_encode import to_z3, z3_value, z3_var
 
 _CALL = "?call"
 UNBOUNDED = 20
+INITIAL_RANDOM_POINTS = 8  # random inputs before the first candidate (then counterexamples)
 SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before divide and conquer
 SEQUENTIAL_SHARE = 0.7  # share of the time for one-function-at-a-time search (several functions)
 SEQUENTIAL_BRANCHING = 3  # candidates tried per function and level in that search
@@ -415,7 +416,9 @@ class _Solver:
 
     # main loop
     def run(self) -> dict[str, Term] | None:
-        for p in example_points(self.spec)[:MAX_EXAMPLE_POINTS] + _random_points(self.spec, self.rng, 3):
+        for p in example_points(self.spec)[:MAX_EXAMPLE_POINTS] + _random_points(
+            self.spec, self.rng, INITIAL_RANDOM_POINTS
+        ):
             self.points.add(p)
         self.stats.points = len(self.points)
         for name, hints in self.hints.items():  # hints that verify are solutions as they are
@@ -445,7 +448,7 @@ class _Solver:
                     self.check_time()
                 self.stats.mode = "dnc"
                 self.points = _Points(self.spec)
-                for p in _random_points(self.spec, self.rng, 3):
+                for p in _random_points(self.spec, self.rng, INITIAL_RANDOM_POINTS):
                     self.points.add(p)
                 return self.dnc(fun)
             if not self.shape.nested and len(self.shape.calls) == 1 and _ite_split(fun.grammar) is not None:
