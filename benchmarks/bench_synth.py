@@ -84,6 +84,9 @@ print(json.dumps({"output": out, "seconds": time.perf_counter() - t0}))
 """
 
 
+_NO_CVC5 = {"status": "not run", "seconds": 0.0, "solution": None}
+
+
 def run_cvc5(path: Path, timeout: float) -> dict:
     start = time.perf_counter()
     try:
@@ -194,6 +197,8 @@ def dex_main() -> None:
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--quick", action="store_true", help="DEX only, no hint variants (smoke test)")
     ap.add_argument("--plot-only", action="store_true", help="Redraw the plot from results/synth.json")
+    ap.add_argument("--no-cvc5", action="store_true",
+                    help="our engine only (DEX holes, with and without hints): results/synth_dex_ours.json")
     args = ap.parse_args()
     results = REPO / "benchmarks" / "results"
     if args.plot_only:
@@ -207,7 +212,7 @@ def dex_main() -> None:
         sl = tmp / f"{name}__{hole.hole_id}.sl"
         sl.write_text(to_sygus(problem))
         ours = ours_dex(spec, hole, ref, args.timeout)
-        cvc = run_cvc5(sl, args.timeout)
+        cvc = _NO_CVC5 if args.no_cvc5 else run_cvc5(sl, args.timeout)
         if cvc["status"] == "answered":
             cvc["check"] = check_cvc5(problem, cvc["solution"])
         rows.append({"suite": "dex", "problem": f"{name}:{hole.hole_id}", "ref": bool(ref), "ours": ours,
@@ -228,7 +233,7 @@ def dex_main() -> None:
         sl = tmp / f"{name}__{hole.hole_id}__noref.sl"
         sl.write_text(to_sygus(problem))
         ours = ours_dex(spec, hole, None, args.timeout)
-        cvc = run_cvc5(sl, args.timeout)
+        cvc = _NO_CVC5 if args.no_cvc5 else run_cvc5(sl, args.timeout)
         if cvc["status"] == "answered":
             cvc["check"] = check_cvc5(problem, cvc["solution"])
         rows.append({"suite": "dex_noref", "problem": f"{name}:{hole.hole_id}", "ref": False, "ours": ours,
@@ -236,7 +241,7 @@ def dex_main() -> None:
         print(f"dex_noref {name}:{hole.hole_id}: ours {ours['status']} {ours['seconds']:.2f}s "
               f"({ours['solution']}) | cvc5 {cvc['status']}/{cvc.get('check', '-')} {cvc['seconds']:.2f}s "
               f"({cvc.get('solution')})", flush=True)
-    if not args.quick:
+    if not args.quick and not args.no_cvc5:
         for path in sorted(SYGUS_DIR.glob("*.sl")):
             ours = ours_sygus(path, args.timeout)
             cvc = run_cvc5_official(path, args.timeout)
@@ -266,7 +271,11 @@ def dex_main() -> None:
     out = {"timeout_s": args.timeout, "summary": summary, "rows": rows, "hints": hint_rows,
            "python": sys.version.split()[0]}
     (REPO / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-    (REPO / "benchmarks" / "results" / "synth.json").write_text(json.dumps(out, indent=2, default=str))
+    name = "synth_dex_ours.json" if args.no_cvc5 else "synth.json"
+    (REPO / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=2, default=str))
+    if args.no_cvc5:
+        print_tables(rows, hint_rows, summary)
+        return
     print_tables(rows, hint_rows, summary)
     plot(out, REPO / "benchmarks" / "results" / "synth.png")
 

@@ -206,3 +206,14 @@ def test_example_points_read_off_guards(tmp_path):
                  "(constraint (=> (and2 (= x 38) (= y 11)) (= (f x y) 38)))"
                  "(constraint (=> (= x 3) (= (f x y) 3)))(check-synth)")
     assert example_points(load_sygus_spec(p)) == [{"x": 38, "y": 11}]  # the second guard leaves y free
+
+
+def test_cli_hint_option(capsys):
+    from aso.cli.main import main
+
+    sl = str(SYGUS / "symmetric_diff.sl")
+    assert main(["synth", "sygus", sl, "--timeout", "30", "--hint", "f=(ite (<= x y) (- y x) (- x y))"]) == 0
+    out = capsys.readouterr().out
+    assert "(define-fun f ((x Int) (y Int)) Int (ite (<= x y) (- y x) (- x y)))" in out and "rounds=1 " in out
+    assert main(["synth", "sygus", sl, "--hint", "g=x"]) == 2
+    assert "aso: error: --hint 'g=x'" in capsys.readouterr().err

@@ -104,6 +104,8 @@ def sygus(
     path: Path = typer.Argument(..., help="SyGuS-IF file (LIA; any number of synth-fun / synth-inv)."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.5, help="Hard wall-clock limit in seconds."),
     memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Address-space limit of the solver."),
+    hint: list[str] = typer.Option([], "--hint", help="FUN=TERM: a hint term for FUN (verified first, then "
+                                   "seeds the search and its production probabilities); repeatable."),
     seed: int = SeedOption,
 ) -> None:
     """Solve a SyGuS problem under a hard time limit; prints the define-funs and the statistics.
@@ -111,7 +113,7 @@ def sygus(
     The search runs in a child process that is killed at the limit; a problem not solved in time
     prints one line `; timeout after N s (rounds=... programs=... points=...)` and exits 1.
 
-    Example: aso synth sygus benchmarks/sygus/max2.sl --timeout 30
+    Example: aso synth sygus benchmarks/sygus/max2.sl --timeout 30 --hint "max2=(ite (<= x y) y x)"
     """
     import time
 
@@ -119,13 +121,15 @@ def sygus(
     from aso.synth.watchdog import run_limited
 
     spec = load_sygus_spec(existing_file(path, "SyGuS file"))
+    hints = _sygus_hints(hint, spec)
     start = time.perf_counter()
 
     def work(publish):  # noqa: ANN001, ANN202 - runs in the child process
         from aso.synth.sygus_solver import SolveStats, solve
 
         stats = SolveStats(sink=lambda s: publish(s.to_json()))
-        res = solve(spec, max(0.1, timeout - (time.perf_counter() - start) - 0.3), seed=seed, stats=stats)
+        res = solve(spec, max(0.1, timeout - (time.perf_counter() - start) - 0.3), seed=seed, hints=hints,
+                    stats=stats)
         return res.status, res.define_funs(spec), {**res.stats.to_json(), **({"at": res.witness} if
                                                                                 res.witness else {})}
 
@@ -142,6 +146,21 @@ def sygus(
     detail = f": {value}" if status == "crashed" else ""
     print(f"; {status} after {secs:.2f} s ({figures}){detail}")
     raise typer.Exit(1)
+
+
+def _sygus_hints(items: list[str], spec):  # noqa: ANN001, ANN202 - dict[str, tuple[Term, ...]]
+    from aso.errors import ConfigError
+    from aso.synth.terms import parse_sexpr
+
+    out: dict = {}
+    names = {f.name for f in spec.funs}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in names:
+            raise ConfigError(f"--hint {item!r}: expected FUN=TERM with FUN one of {sorted(names)}")
+        out.setdefault(name, ())
+        out[name] += (parse_sexpr(text),)
+    return out
 
 
 def register(app: typer.Typer) -> None:
