@@ -180,3 +180,34 @@ def test_oracle_tests_is_labelled_not_leaderboard_comparable(swe, capsys, monkey
     assert "[oracle-tests (not leaderboard-comparable)]" in capsys.readouterr().out
     [pred] = [json.loads(line) for line in preds.read_text().splitlines()]
     assert pred["protocol"].startswith("oracle-tests (not leaderboard-comparable)")
+
+
+def test_bench_solves_grades_and_reports_with_an_interval_and_a_histogram(swe, capsys, monkeypatch, tmp_path):
+    _recording_model(monkeypatch)
+    common = ["--data", str(swe["data"]), "--repo-cache", str(swe["cache"]), "--env-dir", str(swe["envs"])]
+    out_dir = tmp_path / "bench"
+    args = [
+        "swe",
+        "bench",
+        "--repo",
+        "acme/calc",
+        *common,
+        "--group-size",
+        "2",
+        "--max-iterations",
+        "1",
+        "--edit-format",
+        "search-replace",
+        "--output",
+        str(out_dir),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "protocol: honest" in out and "acme/calc\t1\t1\t1" in out and "resolved 1/1 (100.0%, 95% CI" in out
+    report = json.loads((out_dir / "report.json").read_text())
+    assert report["leaderboard_comparable"] and report["resolved_interval_95"][1] == 1.0
+    assert report["results"][0]["localisation_hit"] and report["results"][0]["patch_similarity"] == 1.0
+    assert (out_dir / "iterations.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out_dir / "logs" / "acme__calc-1" / "test_output.txt").exists()
+    resumed = [a if a != "--output" else "--resume" for a in args]
+    assert main(resumed) == 0 and "resolved 1/1" in capsys.readouterr().out  # all done: nothing re-run

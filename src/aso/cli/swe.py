@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+from tqdm import tqdm
 
 from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
 from aso.cli.solve import EditFormatOption
@@ -253,6 +255,141 @@ def evaluate(
             f"{len(infra)} of {n} instance(s) could not be graded; "
             f"first: {first['instance_id']}: {first['error']}"
         )
+
+
+@swe_app.command("bench")
+def bench(
+    instance_ids: list[str] = typer.Argument(None, help="Instances to solve and grade."),
+    repo: str | None = typer.Option(None, "--repo", help="Instances of this repository (owner/name)."),
+    limit: int = typer.Option(10, "--limit", min=1, help="At most this many instances (dataset order)."),
+    repo_cache: Path | None = CacheOption,
+    env_dir: Path | None = EnvDirOption,
+    python_dir: list[Path] = PythonDirOption,
+    oracle_tests: bool = typer.Option(False, "--oracle-tests", help="Oracle-tests reward (NOT comparable)."),
+    group_size: int = typer.Option(4, "--group-size", min=2),
+    max_iterations: int = typer.Option(3, "--max-iterations", min=1),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0),
+    max_tokens: int = typer.Option(512, "--max-tokens", min=16),
+    top_files: int = typer.Option(3, "--top-files", min=1),
+    context_chars: int = typer.Option(6000, "--context-chars", min=200),
+    timeout: float = typer.Option(900.0, "--timeout", min=1.0, help="Seconds per test run."),
+    edit_format: str = EditFormatOption,
+    data: Path | None = DataOption,
+    model: str | None = ModelOption,
+    seed: int = SeedOption,
+    resume: Path | None = ResumeOption,
+    output: Path | None = OutputOption,
+) -> None:
+    """Solve and grade a list of instances end to end in one resumable run directory: each instance is
+    solved (honest protocol unless --oracle-tests), its prediction graded as the official harness does;
+    then report.json (resolved rate with its 95% interval, per-repository table, localisation hit rate,
+    patch similarity) and iterations.png.
+
+    Example: aso swe bench --repo psf/requests --limit 10 --model openai:gpt-4o-mini@https://api.openai.com/v1
+    """
+    from aso.errors import ConfigError
+    from aso.runs import open_run
+    from aso.swe.envs import ENV_ROOT, instance_env
+    from aso.swe.evaluation import evaluate_instance
+    from aso.swe.harness import read_predictions
+    from aso.swe.report import bench_report, iterations_histogram
+    from aso.swe.specs import harness
+
+    harness()
+    known = _instances(data)
+    chosen = [_instance(data, i) for i in instance_ids or []]
+    chosen += [i for i in known.values() if repo is not None and i.repo == repo]
+    chosen = chosen[:limit]
+    if not chosen:
+        raise ConfigError("no instances: name instance ids or --repo owner/name (see `aso swe list`)")
+    protocol = "oracle-tests (not leaderboard-comparable)" if oracle_tests else "honest"
+    config = {
+        "instances": [i.instance_id for i in chosen],
+        "protocol": protocol,
+        "model": model,
+        "seed": seed,
+        "group_size": group_size,
+        "max_iterations": max_iterations,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "top_files": top_files,
+        "context_chars": context_chars,
+        "timeout": timeout,
+        "edit_format": edit_format,
+    }
+    run = open_run("swe bench", config, resume=resume, seed=seed, model_hash=None, output=output)
+    done = run.done_items()
+    preds_path = run.path / "predictions.jsonl"
+    rows = []
+    bar = tqdm(chosen, desc="swe bench", unit="instance", dynamic_ncols=True)
+    for inst in bar:
+        iid = inst.instance_id
+        if iid in done:
+            rows.append({k: v for k, v in done[iid].items() if k not in ("event", "t", "key")})
+            continue
+        bar.set_postfix_str(iid)
+        solve_dir = run.path / "solve" / iid
+        solve(
+            iid,
+            repo_cache=repo_cache,
+            env_dir=env_dir,
+            python_dir=python_dir,
+            predictions=preds_path,
+            oracle_tests=oracle_tests,
+            group_size=group_size,
+            max_iterations=max_iterations,
+            priors=None,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            top_files=top_files,
+            context_chars=context_chars,
+            timeout=timeout,
+            edit_format=edit_format,
+            data=data,
+            model=model,
+            seed=seed,
+            resume=solve_dir if (solve_dir / "events.jsonl").exists() else None,
+            output=None if (solve_dir / "events.jsonl").exists() else solve_dir,
+        )
+        patch = next(p["model_patch"] for p in read_predictions(preds_path) if p["instance_id"] == iid)
+        summary = json.loads((solve_dir / "summary.json").read_text())
+        env, repo_git = instance_env(inst, repo_cache, root=env_dir or ENV_ROOT, python_dirs=python_dir)
+        ev = evaluate_instance(inst, patch, env, repo_git, run.path / "logs" / iid, timeout)
+        gold_files = ev.localisation["gold_files"]
+        row = {
+            "instance_id": iid,
+            "repo": inst.repo,
+            "resolved": ev.resolved,
+            "empty_patch": ev.empty_patch,
+            "iterations": summary["iterations"],
+            "model_calls": summary["model_calls"],
+            "localised": summary["localized"],
+            "localisation_hit": any(f in summary["localized"] for f in gold_files),
+            "edited_gold_file": ev.localisation["hit"],
+            "patch_similarity": ev.patch_similarity,
+            "fail_to_pass": ev.fail_to_pass,
+            "pass_to_pass": ev.pass_to_pass,
+            "seconds": ev.seconds,
+            "counted_tests_passed": summary["resolved"],
+            "error": ev.error,
+        }
+        run.mark_done(iid, **row)
+        rows.append(row)
+    report = bench_report(rows, protocol)
+    report["results"] = rows
+    run.write_json("report.json", report)
+    iterations_histogram(rows, run.path / "iterations.png", f"aso swe bench [{protocol}]")
+    lo, hi = report["resolved_interval_95"]
+    print(f"protocol: {protocol}")
+    print("repository\tinstances\tresolved\tlocalised")
+    for name, d in report["per_repo"].items():
+        print(f"{name}\t{d['instances']}\t{d['resolved']}\t{d['localised']}")
+    print(
+        f"resolved {report['resolved']}/{report['instances']} ({report['resolved_rate']:.1%}, 95% CI "
+        f"{lo:.1%}-{hi:.1%}); localisation hit {report['localisation_hit_rate']:.0%}; mean patch similarity "
+        f"{report['mean_patch_similarity']:.3f}; run: {run.path}"
+    )
+    run.finish(instances=report["instances"], resolved=report["resolved"], protocol=protocol)
 
 
 env_app = typer.Typer(
