@@ -72,10 +72,6 @@ def _bad_values(param) -> list[str]:
     return [BAD_PATH]
 
 
-# Known open cases in areas other engineers own (the test reports them as xfail until they are fixed).
-KNOWN_OPEN = {
-    "swe list --repo /dev/null/aso-bad": "`aso swe list` finding zero instances exits 0 (issue 12: aso swe)",
-}
 # Commands whose argument is a command line to run (its own exit code is passed through): a valid one.
 PASSTHROUGH = {("sandbox", "run"): ["--", "true"]}
 
@@ -119,10 +115,7 @@ def _cases() -> list[pytest.param]:
                 head = [p.opts[0], value] if _is_option(p) else [value]
                 typed = _annotation(p) in (int, float) and value == "abc"
                 case_id = f"{name} {head[0]} {value}"
-                reason = KNOWN_OPEN.get(case_id)
-                known = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-                argv = [*path, *head, *rest]
-                cases.append(pytest.param(argv, 2 if typed else None, id=case_id, marks=known))
+                cases.append(pytest.param([*path, *head, *rest], 2 if typed else None, id=case_id))
     return cases
 
 

@@ -148,10 +148,10 @@ def gain(
         library = SolutionLibrary.from_list(load_priors(priors).solutions)
         if not len(library):
             raise ConfigError(f"{priors}: field 'solutions' is empty: no verified solutions to retrieve")
-    else:
+    lm = load_model(model)  # a bad model name fails before the reference library is verified (seconds)
+    if priors is None:
         library = reference_library(problems("train"), reward)
     cfg = GainConfig(group_size, temperature, max_tokens, exemplars, seed)
-    lm = load_model(model)
     config = {"split": split, "limit": limit, "model": lm.info.name, "priors": str(priors), **cfg.__dict__}
     run = open_run("eval gain", config, resume=resume, seed=seed, model_hash=lm.info.identity, output=output)
     records = run_gain(lm, chosen, library, cfg, run, reward)
