@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 
@@ -13,11 +12,12 @@ from aso.errors import ConfigError
 
 
 def _is_loopback(host: str) -> bool:
+    from aso.serve.keys import is_loopback
+
     try:
-        infos = socket.getaddrinfo(host, None)
+        return is_loopback(host, resolve=True)
     except (socket.gaierror, UnicodeError) as exc:
         raise ConfigError(f"--host: cannot resolve {host!r} ({exc})") from None
-    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
 def serve(

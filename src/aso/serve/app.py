@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import math
 import time
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from aso.errors import AsoError, EndpointError
 from aso.models import Completion, Model, Prompt, SamplingParams, prompt_text
 from aso.serve.config import ServeConfig
-from aso.serve.keys import KeyStore
+from aso.serve.keys import KeyStore, is_loopback
 from aso.serve.limits import QuotaStore, RateLimiter, seconds_to_utc_midnight
 from aso.serve.metrics import Metrics
 from aso.serve.scheduler import BatchScheduler, QueueFull
@@ -93,13 +92,6 @@ def _error_response(exc: HTTPError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
-def _is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host in ("localhost", "testclient")
-
-
 class Guard:
     """Keys, rate limits and quotas of one server."""
 
@@ -118,7 +110,7 @@ class Guard:
                 raise HTTPError(401, "missing or invalid API key", {"WWW-Authenticate": "Bearer"})
         else:
             host = request.client.host if request.client else None
-            if not _is_loopback(host):
+            if not is_loopback(host):
                 raise HTTPError(403, "this server has no API keys and answers loopback clients only")
             name = "anonymous"
         wait = self.rate.acquire(name)

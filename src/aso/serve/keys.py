@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
+import socket
 from pathlib import Path
 
 from aso.errors import ConfigError
@@ -81,3 +83,18 @@ def add_key(path: Path, name: str) -> str:
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
+
+
+def is_loopback(host: str | None, resolve: bool = False) -> bool:
+    """Whether `host` is a loopback address (without keys a server answers only those). A name is
+    resolved when `resolve` (all its addresses must be loopback; `socket.gaierror` if it does not
+    resolve), else only `localhost` counts."""
+    if host is None:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if not resolve:
+        return host == "localhost"
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
