@@ -12,7 +12,13 @@ patch the harness never runs the tests (an empty prediction is unresolved by rul
 and agreement means the graded tests fail without the fix. Per-instance rows are appended to
 --state (JSONL), so an interrupted run resumes.
 
+With --solve N: instead, the embedded model (or --model) solves the first N of the same instances, taken
+round-robin over the repositories (one of each repository first), under the honest protocol, through
+`aso swe bench` (resolved count with its interval, localisation hit rate, patch similarity); written to
+benchmarks/results/swebench_honest.json.
+
 Example: nice -n 10 python benchmarks/bench_swebench.py --repo-cache /work/.mirror --per-repo 4
+Example: nice -n 10 python benchmarks/bench_swebench.py --per-repo 4 --solve 7 --max-iterations 1
 """
 
 from __future__ import annotations
@@ -75,6 +81,79 @@ def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
     return row
 
 
+def solve_bench(args, repos: list[str], chosen: list) -> None:
+    from aso.cli.main import main as aso_main
+
+    by_repo = [[i for i in chosen if i.repo == r] for r in repos]
+    order = [g[k].instance_id for k in range(args.per_repo) for g in by_repo if k < len(g)][: args.solve]
+    out = args.state.parent / f"honest-{args.model or 'embedded'}-{args.solve}".replace(":", "_").replace(
+        "/", "_"
+    )
+    argv = [
+        "swe",
+        "bench",
+        *order,
+        "--limit",
+        str(len(order)),
+        "--repo-cache",
+        str(args.repo_cache),
+        "--group-size",
+        str(args.group_size),
+        "--max-iterations",
+        str(args.max_iterations),
+        "--max-tokens",
+        str(args.max_tokens),
+        "--timeout",
+        str(args.timeout),
+        "--seed",
+        str(args.seed),
+    ]
+    if args.model:
+        argv += ["--model", args.model]
+    argv += ["--resume", str(out)] if (out / "events.jsonl").exists() else ["--output", str(out)]
+    t0 = time.monotonic()
+    code = aso_main(argv)
+    if code != 0:
+        raise SystemExit(code)
+    report = json.loads((out / "report.json").read_text())
+    table = [
+        [
+            r["instance_id"],
+            r["resolved"],
+            r["iterations"],
+            r["localisation_hit"],
+            r["edited_gold_file"],
+            r["patch_similarity"],
+            r["empty_patch"],
+        ]
+        for r in report["results"]
+    ]
+    print_table(
+        [
+            "instance",
+            "resolved",
+            "iterations",
+            "gold file localised",
+            "gold file edited",
+            "patch sim",
+            "empty",
+        ],
+        table,
+    )
+    write_result(
+        "swebench_honest",
+        {
+            "command": "python benchmarks/bench_swebench.py " + " ".join(sys.argv[1:]),
+            "rule": f"first {args.solve} of the grading instances, round-robin over {repos}",
+            "loadavg": os.getloadavg(),
+            "seconds": round(time.monotonic() - t0, 1),
+            "run": str(out),
+            **{k: v for k, v in report.items() if k != "results"},
+            "rows": report["results"],
+        },
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo-cache", type=Path, default=Path("/work/.mirror"))
@@ -82,6 +161,12 @@ def main() -> None:
     ap.add_argument("--per-repo", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per test run")
     ap.add_argument("--state", type=Path, default=Path("runs/bench-swebench/grading.jsonl"))
+    ap.add_argument("--solve", type=int, default=0, help="solve the first N instances (round-robin) instead")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--group-size", type=int, default=2)
+    ap.add_argument("--max-iterations", type=int, default=1)
+    ap.add_argument("--max-tokens", type=int, default=256)
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
     from aso.swe import load_instances
@@ -90,6 +175,9 @@ def main() -> None:
     chosen = []
     for repo in repos:
         chosen += [i for i in load_instances() if i.repo == repo][: args.per_repo]
+    if args.solve:
+        solve_bench(args, repos, chosen)
+        return
     args.state.parent.mkdir(parents=True, exist_ok=True)
     done = {}
     if args.state.exists():
@@ -132,9 +220,7 @@ def main() -> None:
         per_repo.setdefault(r["repo"], [0, 0])
         per_repo[r["repo"]][0] += bool(r.get("agrees"))
         per_repo[r["repo"]][1] += 1
-    print(
-        f"agreement with the official verdict: {agree}/{len(rows)} instances, {len(per_repo)} repositories"
-    )
+    print(f"agreement with the official verdict: {agree}/{len(rows)} instances, {len(per_repo)} repositories")
     write_result(
         "swebench",
         {

@@ -6,6 +6,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 PARTS = [
     "foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve", "executors", "serve",
+    "swe",
 ]
 
 

@@ -285,7 +285,7 @@ def bench(
     then report.json (resolved rate with its 95% interval, per-repository table, localisation hit rate,
     patch similarity) and iterations.png.
 
-    Example: aso swe bench --repo psf/requests --limit 10 --model openai:gpt-4o-mini@https://api.openai.com/v1
+    Example: aso swe bench --repo psf/requests --limit 10 --model openai:https://api.openai.com/v1#gpt-4o-mini
     """
     from aso.errors import ConfigError
     from aso.runs import open_run
