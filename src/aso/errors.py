@@ -1,8 +1,8 @@
 """Named outcomes. `AsoError` and its subclasses are *user* errors: the CLI prints their message as one
 line and exits non-zero, with no traceback. Anything else is a bug and keeps its traceback.
 
-Exit codes: 2 for bad input (usage, a malformed file, an unknown model name), 1 for work that was tried and
-failed (an endpoint that answered an error, a damaged registry)."""
+Exit codes: 2 for bad input (usage, a malformed file, an unknown model name or an endpoint that cannot
+serve it), 1 for work that was tried and failed (a damaged registry, a failed build)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,8 @@ class ModelNotFoundError(AsoError):
 
 
 class EndpointError(AsoError):
-    """An OpenAI-compatible endpoint is unreachable or answered with an error."""
-
-    exit_code = 1
+    """An OpenAI-compatible endpoint is unreachable or answered with an error (exit 2: the endpoint the
+    user named cannot serve the command)."""
 
 
 class RunStateError(AsoError):

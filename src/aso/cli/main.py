@@ -7,6 +7,7 @@ import os
 import sys
 
 import typer
+import typer.main
 
 from aso.errors import AsoError
 
@@ -41,6 +42,7 @@ COMMAND_MODULES = [
 
 
 _registered = False
+_command = None  # the click command built from `app`, once per process (building it costs ~40 ms)
 
 
 def _register() -> None:
@@ -51,6 +53,14 @@ def _register() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
     _registered = True
+
+
+def _cli():  # noqa: ANN202 - typer's click Command
+    global _command
+    if _command is None:
+        _register()
+        _command = typer.main.get_command(app)
+    return _command
 
 
 def _click_exceptions() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
@@ -89,10 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI. The one error path: usage and parameter errors print `aso: error: <message>` and exit
     2; an `AsoError` (bad input data, failed work) prints its message and exits with its code (2 for bad
     input, 1 for failed work); no traceback for either. Anything else is a bug and keeps its traceback."""
-    _register()
     usage_errors, click_errors, aborts = _click_exceptions()
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = _cli().main(args=argv, prog_name="aso", standalone_mode=False)
     except AsoError as exc:
         return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
