@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "config": config,
             "run_dir": str(run_dir),
             "report_only": args.report_only,
+            "generating_argv": run.meta.get("argv"),
             "tasks_evaluated": sorted(records, key=lambda t: int(t.rsplit("/", 1)[1])),
             "loadavg": os.getloadavg(),
             "wall_seconds_this_invocation": time.perf_counter() - t0,

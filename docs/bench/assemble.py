@@ -5,8 +5,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PARTS = [
-    "foundation", "sandbox", "synth", "hints", "aso", "bitdelta", "dataset", "solve", "executors", "serve",
-    "swe",
+    "foundation", "sandbox", "synth", "hints", "aso", "gain", "bitdelta", "dataset", "solve", "executors",
+    "serve", "swe",
 ]
 
 
