@@ -8,7 +8,8 @@ Index:
 - `run_tests`: the eval script in the sandbox in the instance's environment (`testbed`)
 - `evaluate_instance`, `run_report`: one prediction graded as the harness does (`evaluation`);
   `evaluate_predictions` over a predictions file into a run directory (`batch`)
-- `patch_similarity`, `files_hit` (`metrics`); `bench_report`, `wilson_interval`, `iterations_histogram` (`report`)
+- `patch_similarity`, `files_hit` (`metrics`)
+- `bench_report`, `wilson_interval`, `iterations_histogram` (`report`)
 - `HonestReward`, `reproduction_test`, `nearby_test_files`: the honest solving protocol (`honest`)
 - `append_prediction`, `read_predictions`, `prepare`, `instance_reward` (oracle-tests) (`harness`)
 
