@@ -519,13 +519,16 @@ def check_answer(path: Path, define_funs: list[str], limit: float = 20.0, run_z3
 
 
 def solved(r: dict, engine: str) -> bool:
-    """Solved = an answer that our check (grammar, then Z3) does not refute, or an infeasibility verdict.
+    """Solved = an answer our check (grammar, then Z3) does not refute, or a no-solution verdict.
 
     The same rule for both engines; an answer Z3 cannot decide within the check's limit counts."""
     e = r[engine]
     refuted = ("counterexample", "incomplete", "not in grammar")
     answered = e["status"] == ("solved" if engine == "ours" else "answered")
-    return e["status"] == "infeasible" or (answered and e.get("check") not in refuted)
+    # ours `not_found`: the grammar was exhausted with no term meeting the spec on real inputs, the
+    # same verdict as cvc5's `infeasible`
+    verdict = e["status"] in (("infeasible", "not_found") if engine == "ours" else ("infeasible",))
+    return verdict or (answered and e.get("check") not in refuted)
 
 
 def official_main(argv: list[str]) -> None:
