@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aso.dataset.config import DatasetConfig
 from aso.dataset.loop import run_dataset
 from aso.executors import LocalExecutor
@@ -69,7 +71,8 @@ def test_synth_batch_specs_over_two_workers_match_the_in_process_batch(tmp_path)
     here = run_batch(specs, Run.create("t", {}, path=tmp_path / "a"), gen, progress=False)
     run = Run.create("t", {}, path=tmp_path / "b")
     with LocalExecutor(workers=2) as pool:
-        there = dict(process_specs_over(pool, specs, run, gen))
+        there = run_batch(specs, run, gen, progress=False, executor=pool)
+        assert dict(process_specs_over(pool, specs[:1], run, gen)).keys() == {specs[0].name}
     def strip(summary):
         return {k: {f: v for f, v in s.items() if f != "hint_file"} for k, s in summary.items()}
 
@@ -77,6 +80,12 @@ def test_synth_batch_specs_over_two_workers_match_the_in_process_batch(tmp_path)
     for name in ("swap_fee_calculator_hole", "fee_accumulator_simple_hole"):
         a = (tmp_path / "a" / "hints" / f"{name}.llm_hints.json").read_text()
         assert (tmp_path / "b" / "hints" / f"{name}.llm_hints.json").read_text() == a
+    from aso.cli.main import main
+
+    argv = ["synth", "batch", str(d), "--model", "aso.executors.testing:DexHintModel", "--samples", "2"]
+    assert main([*argv, "--no-measure-synth", "--workers", "2", "--output", str(tmp_path / "c")]) == 0
+    summary = json.loads((tmp_path / "c" / "summary.json").read_text())
+    assert strip(summary) == strip(here)
 
 
 def _swe_instances(tmp_path):

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption, existing_file
+from aso.cli.options import (
+    ExecutorOption,
+    ModelOption,
+    OutputOption,
+    RayAddressOption,
+    ResumeOption,
+    SeedOption,
+    WorkersOption,
+    existing_file,
+    make_executor,
+)
 
 TIER_HELP = "Validation tier: none, cheap (grammar + style), examples (vs _ref.yaml), full (Z3)."
 SamplesOption = typer.Option(3, "--samples", min=1, max=64, help="Completions sampled per hole.")
@@ -154,10 +164,16 @@ def batch(
     seed: int = SeedOption,
     output: Path | None = OutputOption,
     resume: Path | None = ResumeOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
     """Generate hints for every hole spec in a directory (resumable), then `aso synth report RUN`.
+    With --workers N the specs are spread over N workers (one spec a work item).
 
     Example: aso synth batch ../shared/data/esso/dex --samples 3 --two-stage --large openai:http://localhost:8000/v1#qwen
+
+    Example: aso synth batch ../shared/data/esso/dex --workers 2
     """
     from aso.cli.options import load_model
     from aso.errors import ConfigError
@@ -190,6 +206,7 @@ def batch(
     for ref in (small_ref, large_ref):
         if ref is not None and ref.backend == "openai":
             load_model(ref.name)
+    pool = make_executor(executor, workers, ray_address)
     run = open_run(
         "synth-batch", config, resume=resume, seed=seed, model_hash=model_identity(small_ref), output=output
     )
@@ -200,15 +217,17 @@ def batch(
         if not constrained or hasattr(large_lm, "hf_model")
         else _settings(samples, temp, validate, False, seed, max_tokens, aggregate)
     )
-    summary = run_batch(
-        specs,
-        run,
-        HintGenerator(small_lm, settings),
-        HintGenerator(large_lm, large_settings) if large_lm else None,
-        synth_timer=synthesis_timer() if measure_synth else None,
-        synth_timeout_s=synth_timeout,
-        feedback=feedback,
-    )
+    with pool:
+        summary = run_batch(
+            specs,
+            run,
+            HintGenerator(small_lm, settings),
+            HintGenerator(large_lm, large_settings) if large_lm else None,
+            synth_timer=synthesis_timer() if measure_synth else None,
+            synth_timeout_s=synth_timeout,
+            feedback=feedback,
+            executor=pool,
+        )
     for name, item in sorted(summary.items()):
         if item["status"] == "cannot":
             print(f"{name}: cannot: {item['reason']}")

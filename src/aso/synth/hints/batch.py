@@ -22,6 +22,8 @@ from pathlib import Path
 from rich.progress import track
 
 from aso.errors import ConfigError
+from aso.executors.base import Executor
+from aso.executors.sampling import runs_in_process
 from aso.runs import Run
 from aso.synth.hints.cascade import SpecHints, spec_hints
 from aso.synth.hints.feedback import FeedbackLog, quality_scores
@@ -158,22 +160,37 @@ def run_batch(
     synth_timeout_s: float = 30.0,
     progress: bool = True,
     feedback: Path | None = None,
+    executor: Executor | None = None,
 ) -> dict:
-    """Process every spec not already done in `run`; write `quality.json` and `summary.json`."""
+    """Process every spec not already done in `run`; write `quality.json` and `summary.json`.
+
+    With an `executor` whose workers are other processes, each spec is one work item
+    (`aso.executors.synth_batch`: the workers load the models by name and write the spec's files).
+    """
     done = run.done_items()
     todo = [s for s in specs if s.name not in done]
-    items = track(todo, description="hints") if progress and todo else todo
-    for files in items:
-        result = process_spec(
-            files,
-            run,
-            small,
-            large,
-            synth_timer=synth_timer,
-            synth_timeout_s=synth_timeout_s,
+    if runs_in_process(executor):
+        items = track(todo, description="hints") if progress and todo else todo
+        for files in items:
+            result = process_spec(
+                files,
+                run,
+                small,
+                large,
+                synth_timer=synth_timer,
+                synth_timeout_s=synth_timeout_s,
+                feedback=feedback,
+            )
+            run.mark_done(files.name, **result)
+    else:
+        from aso.executors.synth_batch import process_specs_over
+
+        finished = process_specs_over(
+            executor, todo, run, small, large, synth_timer=synth_timer, synth_timeout_s=synth_timeout_s,
             feedback=feedback,
         )
-        run.mark_done(files.name, **result)
+        for name, result in track(finished, total=len(todo), description="hints", disable=not progress):
+            run.mark_done(name, **result)
     done = run.done_items()
     summary = {
         name: {k: v for k, v in ev.items() if k not in ("event", "t", "key")} for name, ev in done.items()
