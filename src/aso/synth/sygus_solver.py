@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import z3
 
-from aso.synth.decision_tree import Leaf, Node, Tree, learn_tree
+from aso.synth.decision_tree import learn_tree
 from aso.synth.enumerator import Entry, EnumerationTimeout, Enumerator
 from aso.synth.evaluate import evaluate
 from aso.synth.grammar import Grammar, StyleProfile
@@ -39,6 +39,7 @@ from aso.synth.guidance import HINT_WEIGHT, Guidance
 from aso.synth.ops import DEFINED, DefinedFun, Sort, define_fun
 from aso.synth.sygus_spec import SygusSpec, SynthFun
 from aso.synth.terms import App, Const, Term, Var, substitute, subterms
+from aso.synth.unify import tree_term
 from aso.synth.z3_encode import to_z3, z3_value, z3_var
 
 _CALL = "?call"
@@ -666,7 +667,7 @@ class _Solver:
                     tree = learn_tree(cover, pvals)
                     if tree is None:
                         continue
-                    term = _tree_term(tree, terms, preds)
+                    term = tree_term(tree, terms, preds)
                     if self.verify({fun.name: term}):
                         return {fun.name: term}
                     restart = True
@@ -929,16 +930,6 @@ def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
     if kind not in table:
         raise ValueError(f"cannot read back Z3 operator {e.decl().name()}")
     return App(table[kind], args)
-
-
-def _tree_term(tree: Tree, terms: list[Entry], preds: list[Entry]) -> Term:
-    if isinstance(tree, Leaf):
-        return terms[tree.term].term
-    assert isinstance(tree, Node)
-    return App(
-        "ite",
-        (preds[tree.pred].term, _tree_term(tree.then, terms, preds), _tree_term(tree.other, terms, preds)),
-    )
 
 
 def solve(

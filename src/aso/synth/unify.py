@@ -5,13 +5,14 @@ an example point when `post` holds there with the term's value. When the enumera
 cover every point, a decision tree over enumerated conditions that sends each point to a term
 covering it is a candidate: `(ite c t1 (ite c2 t2 t3))`. This needs a start-symbol production
 `(ite C S S)` with S the start symbol; the candidate still goes through the grammar, the style
-limits and Z3 like any other.
+limits and Z3 like any other. The tree is learnt by `aso.synth.decision_tree.learn_tree` (ID3).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from aso.synth.decision_tree import Leaf, Node, Tree, learn_tree
 from aso.synth.enumerator import Entry, Enumerator
 from aso.synth.evaluate import evaluate
 from aso.synth.grammar import Grammar
@@ -63,29 +64,14 @@ def decision_tree(problem: HoleProblem, enum: Enumerator, points: dict, max_dept
     if not cover.any(axis=0).all():
         return None
     pred_vals = np.stack([np.asarray(p.values, dtype=bool) for p in preds])
-    cover_f = cover.astype(np.float32)
-    return _learn(np.ones(cover.shape[1], dtype=bool), terms, cover, cover_f, preds, pred_vals, max_depth)
+    tree = learn_tree(cover, pred_vals, max_depth)
+    return None if tree is None else tree_term(tree, terms, preds)
 
 
-def _learn(mask: np.ndarray, terms: list[Entry], cover: np.ndarray, cover_f: np.ndarray, preds: list[Entry],
-           pred_vals: np.ndarray, depth: int) -> Term | None:
-    full = np.nonzero(cover[:, mask].all(axis=1))[0]
-    if len(full):
-        return terms[int(full[0])].term
-    if depth == 0:
-        return None
-    pt = pred_vals & mask
-    pf = ~pred_vals & mask
-    nt, nf = pt.sum(axis=1), pf.sum(axis=1)
-    usable = (nt > 0) & (nf > 0)
-    if not usable.any():
-        return None
-    best_t = (cover_f @ pt.T.astype(np.float32)).max(axis=0)  # most points of the true side one term covers
-    best_f = (cover_f @ pf.T.astype(np.float32)).max(axis=0)
-    score = np.where(usable, (best_t + best_f) / mask.sum(), -1.0)
-    b = int(np.argmax(score))  # greedy: the first best split (lowest-level predicate on ties)
-    then = _learn(pt[b], terms, cover, cover_f, preds, pred_vals, depth - 1)
-    if then is None:
-        return None
-    other = _learn(pf[b], terms, cover, cover_f, preds, pred_vals, depth - 1)
-    return None if other is None else App("ite", (preds[b].term, then, other))
+def tree_term(tree: Tree, terms: list[Entry], preds: list[Entry]) -> Term:
+    """The `ite` term of a learnt tree (leaves index `terms`, inner nodes index `preds`)."""
+    if isinstance(tree, Leaf):
+        return terms[tree.term].term
+    assert isinstance(tree, Node)
+    return App("ite", (preds[tree.pred].term, tree_term(tree.then, terms, preds),
+                       tree_term(tree.other, terms, preds)))
