@@ -17,7 +17,12 @@ Index:
 - `examples`, `enumerator`, `unify`, `cegis`, `synthesizer`: example points, bottom-up enumeration
   with observational equivalence, decision-tree unification, the CEGIS loop with hints, and the
   per-spec driver (infeasibility, trivial solutions, reference, result record, filled kernel).
-- `sygus`, `sygus_export`: SyGuS-IF v2 reader and the hole-spec -> SyGuS translator.
+- `sygus_spec`, `sygus_solver`: general SyGuS-IF (v1/v2) problems (several functions, any calls,
+  invariants) and their solver: single-invocation decision lists, EUSolver-style divide and conquer
+  (`decision_tree`: ID3), enumeration with Probe-style `guidance`, one-function-at-a-time search.
+- `watchdog`: a hard wall-clock and memory limit (the solve runs in a forked child that is killed).
+- `sygus`, `sygus_export`: single-invocation SyGuS problems as hole problems, and the hole-spec ->
+  SyGuS translator.
 - `hashing`: the canonical hash behind `model_hash` and `synth_hash`.
 """
 

@@ -289,31 +289,3 @@ def verify_term(spec: HoleSpec, term: Term | str, hole_id: str | None = None, re
     hole = spec.hole(hole_id) if hole_id else spec.holes[0]
     t = parse_sexpr(term) if isinstance(term, str) else term
     return verify(hole_problem(spec, hole, ref), t, timeout_ms)
-
-
-@dataclass
-class SygusOutcome:
-    """Result of `synthesize_sygus`: a solution as `define-fun`, or why there is none."""
-
-    status: HoleStatus
-    """Solved, infeasible, not found or timeout."""
-    define_fun: str | None
-    """The solution as SyGuS `(define-fun ...)`."""
-    cegis: Any
-    """The `CegisResult` (None when infeasibility was proven first)."""
-    reason: str = ""
-    """Why there is no solution."""
-
-
-def synthesize_sygus(problem: Any, timeout: float = 60.0, seed: int = 0) -> SygusOutcome:
-    """Solve a `SygusProblem`: infeasibility check first, then CEGIS."""
-    start = time.perf_counter()
-    witness = realizability_witness(problem.problem, timeout_ms=int(min(5.0, timeout) * 1000))
-    if isinstance(witness, dict):
-        why = f"no output satisfies the constraints at {witness}"
-        return SygusOutcome(HoleStatus.INFEASIBLE, None, None, why)
-    out = cegis(problem.problem, timeout_s=max(0.5, timeout - (time.perf_counter() - start)), seed=seed)
-    status = {CegisStatus.SOLVED: HoleStatus.SOLVED, CegisStatus.TIMEOUT: HoleStatus.TIMEOUT,
-              CegisStatus.NOT_FOUND: HoleStatus.NOT_FOUND}[out.status]
-    text = problem.define_fun(out.solution) if out.solution is not None else None
-    return SygusOutcome(status, text, out)
