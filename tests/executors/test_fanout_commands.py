@@ -153,3 +153,28 @@ def test_swe_predictions_judged_by_two_workers_match_the_in_process_judgement(tm
         there = {r.key: r.value for r in evaluate_predictions_over(pool, work, str(cache), None, 60.0)}
     assert there == here
     assert here["acme__calc-1"]["resolved"] and not here["acme__calc-2"]["resolved"]
+
+
+def test_optimize_rollouts_are_sampled_by_the_workers(tmp_path):
+    from aso.grpo import Task, TFGRPOOptimizer, Verdict
+    from aso.models import get_model
+    from aso.runs import Run
+
+    def flat(task, completions):  # no variance: no reflection, the rollouts are all there is
+        return [Verdict(0.0, (False,)) for _ in completions]
+
+    tasks = [Task(f"t{i}", f"Write f{i}.") for i in range(3)]
+    run = Run.create("t", {}, path=tmp_path / "run")
+    model = get_model("aso.executors.testing:SeededModel")
+    with LocalExecutor(workers=2) as pool:
+        opt = TFGRPOOptimizer(
+            base_model=model, group_size=2, epochs=1, batch_size=3, calibration_tasks=0, progress=False,
+            executor=pool,
+        )
+        opt.optimize(tasks, flat, run=run)
+    texts = [r.text for r in opt.rollouts]
+    assert len(texts) == 6 and len({t.split()[2] for t in texts}) == 2  # two chunks, two seeds
+    assert sorted(k for k in run.done_items() if "/prompts-" in k) == [
+        "epoch1/batch0/prompts-00000",
+        "epoch1/batch0/prompts-00002",
+    ]

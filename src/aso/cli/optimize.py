@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
+from aso.cli.options import (
+    ExecutorOption,
+    ModelOption,
+    OutputOption,
+    RayAddressOption,
+    ResumeOption,
+    SeedOption,
+    WorkersOption,
+    make_executor,
+)
 
 optimize_app = typer.Typer(help="Learn priors without training (Training-Free GRPO).", no_args_is_help=True)
 
@@ -36,8 +45,12 @@ def humaneval(
     seed: int = SeedOption,
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
-    """Run TF-GRPO on HumanEval training problems and save the priors.
+    """Run TF-GRPO on HumanEval training problems and save the priors. With --workers N each batch's
+    rollouts are sampled by N workers (each loads the model once); reflection stays in this process.
 
     Example: aso optimize humaneval --train-split train --group-size 4 --epochs 1 --limit 8 --out priors.json
     """
@@ -71,6 +84,7 @@ def humaneval(
         "reflector_style": reflector_style,
         "seed": seed,
     }
+    pool = make_executor(executor, workers, ray_address)
     run = open_run(
         "optimize humaneval", config, resume=resume, seed=seed, model_hash=lm.info.identity, output=output
     )
@@ -90,8 +104,10 @@ def humaneval(
         calibration_tasks=calibration,
         seed=seed,
         prompt_builder=lambda task, lessons: prepend_lessons(chat_prompt(task.data), lessons),
+        executor=pool,
     )
-    priors = optimizer.optimize(tasks, HumanEvalReward(), run=run)
+    with pool:
+        priors = optimizer.optimize(tasks, HumanEvalReward(), run=run)
     digest = priors.save(out)
     priors.save(run.path / "priors.json")
     if priors.token_bias is not None:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 
 from tqdm import tqdm
 
+from aso.executors.base import Executor
+from aso.executors.sampling import sample_over
 from aso.grpo.advantages import EpistemicUtility, GroupStatus, group_advantages
 from aso.grpo.library import ExperienceLibrary
 from aso.grpo.priors import ExpertSpec, Priors, Reliability
@@ -98,6 +100,7 @@ class TFGRPOOptimizer:
         prompt_builder: PromptBuilder = default_prompt,
         utility: EpistemicUtility | None = None,
         progress: bool = True,
+        executor: Executor | None = None,
         **config: object,
     ) -> None:
         self.model = (
@@ -131,6 +134,7 @@ class TFGRPOOptimizer:
         self.prompt_builder = prompt_builder
         self.utility = utility
         self.progress = progress
+        self.executor = executor  # rollouts' sampling spread over its workers (None: this process)
         self.library = ExperienceLibrary(max_size=self.config.max_experiences)
         self.rollouts: list[Rollout] = []
         self.calls = {"rollouts": 0, "reflections": 0, "calibration": 0}
@@ -176,7 +180,8 @@ class TFGRPOOptimizer:
             stop=cfg.stop,
             seed=_seed(cfg.seed, key),
         )
-        samples = self.model.sample(prompts, params)
+        name = self.model.info.name
+        samples = sample_over(self.executor, self.model, name, prompts, params, run=run, key=key)
         ops, batch_rollouts, learnable, dropped = [], [], 0, 0
         for task, completions in zip(chunk, samples, strict=True):
             texts = [c.text for c in completions]
