@@ -178,3 +178,13 @@ def test_optimize_rollouts_are_sampled_by_the_workers(tmp_path):
         "epoch1/batch0/prompts-00000",
         "epoch1/batch0/prompts-00002",
     ]
+
+
+def test_eval_humaneval_cli_with_two_workers_gives_the_in_process_summary(tmp_path):
+    from aso.cli.main import main
+
+    argv = ["eval", "humaneval", "--limit", "4", "--model", "aso.priors.testing:LessonAwareModel"]
+    assert main([*argv, "--output", str(tmp_path / "a")]) == 0
+    assert main([*argv, "--workers", "2", "--output", str(tmp_path / "b")]) == 0
+    a, b = (json.loads((tmp_path / x / "summary.json").read_text()) for x in "ab")
+    assert a == b and a["pass@1"] == 0.5

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import typer
 
-from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
+from aso.cli.options import (
+    ExecutorOption,
+    ModelOption,
+    OutputOption,
+    RayAddressOption,
+    ResumeOption,
+    SeedOption,
+    WorkersOption,
+    make_executor,
+)
 
 eval_app = typer.Typer(help="Evaluate on benchmarks.", no_args_is_help=True)
 
@@ -29,8 +38,12 @@ def humaneval(
     seed: int = SeedOption,
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
-    """Score a model on HumanEval problems in the sandbox.
+    """Score a model on HumanEval problems in the sandbox. With --workers N the batches of problems run
+    on N workers, each with its own copy of the model (the same batches and seeds as in one process).
 
     Example: aso eval humaneval --split heldout --priors priors.json --poe --limit 40
     """
@@ -65,12 +78,19 @@ def humaneval(
         "model": lm.info.name,
         "seed": seed,
     }
+    from functools import partial
+
+    from aso.executors.evaluation import evaluate_over
+    from aso.executors.sampling import runs_in_process
+
+    pool = make_executor(executor, workers, ray_address)
     run = open_run(
         "eval humaneval", config, resume=resume, seed=seed, model_hash=lm.info.identity, output=output
     )
+    here = runs_in_process(pool)
     try:
-        report = evaluate(
-            lm,
+        report = (evaluate if here else partial(evaluate_over, pool))(
+            lm if here else model,
             problems(split, limit),
             method,
             priors=loaded,
@@ -84,6 +104,8 @@ def humaneval(
         )
     except ValueError as exc:  # e.g. a weight list of the wrong length
         raise ConfigError(f"--weights: {exc}") from None
+    finally:
+        pool.close()
     summary = report.summary()
     run.write_json("summary.json", summary)
     run.finish(**summary)

@@ -45,7 +45,7 @@ class LessonAwareModel:
     def __init__(self) -> None:
         from aso.models import ModelInfo
 
-        self.info = ModelInfo("lesson-aware", "scripted", "memory", "sha256:lesson-aware")
+        self.info = ModelInfo(f"{__name__}:LessonAwareModel", "scripted", "memory", "sha256:lesson-aware")
 
     def sample(self, prompts, params):  # noqa: ANN001, ANN201 - the Model protocol
         """One scripted answer per prompt, `params.n` times."""
