@@ -42,6 +42,7 @@ from aso.grpo import (
 )
 from aso.models import Model, SamplingParams, can_continue_final_message
 from aso.runs import Run
+from aso.select import Scored, select
 from aso.solve.edits import apply_edits, unified_diff, without_test_edits
 from aso.solve.function_edits import apply_function_answer
 from aso.solve.issue import Issue
@@ -124,7 +125,7 @@ class SolveResult:
 
     stop: StopReason
     best: Candidate | None
-    """The resolved candidate, else the best-rewarded one with a non-empty patch (None: no patch)."""
+    """The candidate `best_candidate` chose: most tests passed, then shortest patch (None: no patch)."""
     baseline: Verdict
     """The unpatched tests."""
     candidates: list[Candidate]
@@ -227,7 +228,7 @@ class SolveWorkflow:
                 break
         bar.close()
         result = SolveResult(
-            stop, _best(candidates), baseline, candidates, iterations, library, where, self.calls,
+            stop, best_candidate(candidates), baseline, candidates, iterations, library, where, self.calls,
             self.edit_format,
             f"{target.path}:{target.name}" if target else None,
         )
@@ -360,8 +361,11 @@ def resolve_edit_format(edit_format: str, model: Model) -> str:
     return edit_format
 
 
-def _best(candidates: Sequence[Candidate]) -> Candidate | None:
-    with_patch = [c for c in candidates if c.patch]
+def best_candidate(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate to submit, chosen by `aso.select`: most counted tests passed, then the shorter patch,
+    then the earlier one (by iteration and index). Only candidates with a non-empty patch; None if none."""
+    with_patch = sorted((c for c in candidates if c.patch), key=lambda c: (c.iteration, c.index))
     if not with_patch:
         return None
-    return max(with_patch, key=lambda c: (c.resolved, c.verdict.reward, -c.iteration, -c.index))
+    choice = select([Scored(tests=c.verdict.outcomes, length=len(c.patch)) for c in with_patch])
+    return with_patch[choice.index]
