@@ -49,6 +49,8 @@ SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before div
 SEQUENTIAL_SHARE = 0.7  # share of the time for one-function-at-a-time search (several functions)
 SEQUENTIAL_BRANCHING = 3  # candidates tried per function and level in that search
 COVER_QUERY_MS = 500  # Z3 budget of the cover query before the full decision-list check
+INFEASIBLE_AFTER_S = 0.25  # search time before the infeasibility check (`_Solver.infeasible`)
+INFEASIBLE_QUERY_MS = 2000  # its Z3 budget (at most a quarter of the time left)
 MAX_EXAMPLE_POINTS = 200  # inputs read off the constraints' guards, used as the first points
 
 
@@ -103,6 +105,10 @@ class SolveResult:
 
 class Deadline(Exception):
     """The deadline passed."""
+
+
+class _Infeasible(Exception):
+    """No functions meet the spec (the solver's `witness` is an input where nothing does)."""
 
 
 # --- the problem's shape ---------------------------------------------------------------------------
@@ -264,11 +270,19 @@ class _Solver:
         self.names = {f.name for f in spec.funs}
         self.si_terms: list[Term] = []  # terms of the last decision list (si mode)
         self.witness: dict | None = None  # an input where no output meets the spec (infeasible)
+        self.infeasible_at: float | None = time.perf_counter() + INFEASIBLE_AFTER_S
 
     # helpers
     def check_time(self) -> None:
-        if time.perf_counter() > self.deadline:
+        now = time.perf_counter()
+        if now > self.deadline:
             raise Deadline
+        if self.infeasible_at is not None and now > self.infeasible_at:
+            # the (quantified, sometimes slow) check runs only once the search has taken a while,
+            # so that the problems solved quickly do not pay for it
+            self.infeasible_at = None
+            if self.infeasible():
+                raise _Infeasible
 
     def remaining_ms(self) -> int:
         return int(max(0.05, self.deadline - time.perf_counter()) * 1000)
@@ -293,24 +307,24 @@ class _Solver:
             self.check_time()
         return False
 
-    def infeasible(self, fun: SynthFun) -> bool:
-        """Single invocation over the declared variables: is there an input where no output works?"""
-        if self.shape.nested or len(self.shape.calls) != 1:
+    def infeasible(self) -> bool:
+        """Is there an input where no values of the calls meet the spec? Then no functions do (every
+        choice of functions gives the calls some values there): `exists x. forall calls. not phi`.
+        Sound for any problem without nested calls; complete for single invocation."""
+        if self.shape.nested or not self.shape.calls:
             return False
-        rename = _formal_renaming(self.spec, fun, self.shape.calls[0])
-        if rename is None:
-            return False
-        env = {p: z3_var(p, s) for p, s in fun.params}
-        out = z3_var("?out", fun.sort)
-        phi = to_z3(
-            substitute(self.shape.abstract, rename), {**env, self.shape.call_var[self.shape.calls[0]]: out}
-        )
+        env = {v: z3_var(v, s) for v, s in self.spec.variables}
+        outs = {}
+        for c in self.shape.calls:
+            sort = self.spec.fun(c.op).sort
+            outs[self.shape.call_var[c]] = z3_var(self.shape.call_var[c], sort)
+        phi = to_z3(self.shape.abstract, {**env, **outs})
         solver = z3.Solver()
-        solver.set("timeout", max(1, min(2000, self.remaining_ms() // 4)))
-        solver.add(z3.ForAll([out], z3.Not(phi)))
+        solver.set("timeout", max(1, min(INFEASIBLE_QUERY_MS, self.remaining_ms() // 4)))
+        solver.add(z3.ForAll(list(outs.values()), z3.Not(phi)))
         if solver.check() == z3.sat:
             model = solver.model()
-            self.witness = {v: z3_value(model, env[rename[v].name]) for v, _ in self.spec.variables}  # type: ignore[union-attr]
+            self.witness = {v: z3_value(model, env[v]) for v, _ in self.spec.variables}
             return True
         return False
 
@@ -429,8 +443,6 @@ class _Solver:
                         return {name: h}
         if len(self.spec.funs) == 1:
             fun = self.spec.funs[0]
-            if self.infeasible(fun):
-                return None
             if (
                 fun.default_grammar
                 and not self.shape.nested
@@ -951,8 +963,13 @@ def solve(
     try:
         solver = _Solver(spec, start + timeout_s, seed, hints or {}, stats)
         bodies = solver.run()
+        if bodies is None and solver.infeasible_at is not None:  # search exhausted before the check ran
+            solver.infeasible_at = None
+            solver.infeasible()
         status = "solved" if bodies is not None else ("infeasible" if solver.witness else "not_found")
         witness = solver.witness
+    except _Infeasible:
+        bodies, status, witness = None, "infeasible", solver.witness
     except Deadline:
         bodies, status, witness = None, "timeout", None
     finally:

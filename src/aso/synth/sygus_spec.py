@@ -335,7 +335,11 @@ def grammar_rules(
 def load_sygus_spec(path: str | Path) -> SygusSpec:
     """Parse a SyGuS-IF `.sl` file; errors name the file and the construct."""
     path = Path(path)
-    text = read_text(path, "SyGuS file")
+    return parse_sygus_text(read_text(path, "SyGuS file"), path)
+
+
+def parse_sygus_text(text: str, path: Path) -> SygusSpec:
+    """Parse SyGuS-IF text; `path` names the source in errors."""
     try:
         forms = parse_sexpr_forms(text)
     except ParseError as exc:
