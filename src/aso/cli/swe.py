@@ -8,7 +8,16 @@ from pathlib import Path
 import typer
 from tqdm import tqdm
 
-from aso.cli.options import ModelOption, OutputOption, ResumeOption, SeedOption
+from aso.cli.options import (
+    ExecutorOption,
+    ModelOption,
+    OutputOption,
+    RayAddressOption,
+    ResumeOption,
+    SeedOption,
+    WorkersOption,
+    make_executor,
+)
 from aso.cli.solve import EditFormatOption
 
 swe_app = typer.Typer(
@@ -203,13 +212,17 @@ def evaluate(
     data: Path | None = DataOption,
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
     """Grade predictions as the official harness does: apply each model_patch and the test patch, run the
     harness's test command in the sandbox in the instance's environment (built on first use), parse the
     log with the repository's official parser. The run directory keeps every test log
-    (logs/ID/test_output.txt) and report.json in the official format.
+    (logs/ID/test_output.txt) and report.json in the official format. With --workers N each instance
+    is one work item graded by one of N workers (the same report as in one process).
 
-    Example: aso swe evaluate predictions.jsonl --repo-cache /work/.mirror
+    Example: aso swe evaluate predictions.jsonl --repo-cache /work/.mirror --workers 2
     """
     from aso.runs import open_run
     from aso.swe import read_predictions
@@ -227,16 +240,21 @@ def evaluate(
         "env_dir": str(env_dir or ENV_ROOT),
         "timeout": timeout,
     }
-    run = open_run("swe evaluate", config, resume=resume, seed=None, model_hash=None, output=output)
-    report = evaluate_predictions(
-        preds,
-        known,
-        run,
-        repo_cache=repo_cache,
-        env_root=env_dir or ENV_ROOT,
-        python_dirs=python_dir,
-        timeout=timeout,
-    )
+    pool = make_executor(executor, workers, ray_address)
+    try:
+        run = open_run("swe evaluate", config, resume=resume, seed=None, model_hash=None, output=output)
+        report = evaluate_predictions(
+            preds,
+            known,
+            run,
+            repo_cache=repo_cache,
+            env_root=env_dir or ENV_ROOT,
+            python_dirs=python_dir,
+            timeout=timeout,
+            executor=pool,
+        )
+    finally:
+        pool.close()
     for r in report["results"]:
         counts = "\t".join(_passed(name, r.get(key) or {}) for name, key in _LISTS)
         state = "resolved" if r["resolved"] else "empty patch" if r.get("empty_patch") else "unresolved"
@@ -246,6 +264,7 @@ def evaluate(
     run.finish(instances=n, resolved=resolved, resolved_rate=resolved / n, errors=report["error_instances"])
     errors = report["error_instances"]
     print(f"resolved {resolved}/{n} ({resolved / n:.1%}); errors {errors}; run: {run.path}")
+    _raise_for_failed_items(run, report["incomplete_ids"], n, "graded")
     infra = [r for r in report["results"] if r.get("error") and not r.get("report")]
     if infra:  # an environment that cannot be built or tests that cannot start: never a silent 0/N
         from aso.errors import AsoError
@@ -255,6 +274,21 @@ def evaluate(
             f"{len(infra)} of {n} instance(s) could not be graded; "
             f"first: {first['instance_id']}: {first['error']}"
         )
+
+
+def _raise_for_failed_items(run, missing: list[str], n: int, what: str) -> None:  # noqa: ANN001 - a Run
+    """AsoError naming the instances whose work items failed on the workers (kept for --resume)."""
+    if not missing:
+        return
+    from aso.errors import AsoError
+    from aso.executors.swe import failed_items
+
+    errors = failed_items(run, missing)
+    first = missing[0]
+    raise AsoError(
+        f"{len(missing)} of {n} instance(s) failed on the workers and were not {what} (first: {first}: "
+        f"{errors.get(first, 'no result')}); the others are kept, --resume {run.path} retries these"
+    )
 
 
 @swe_app.command("bench")
@@ -279,19 +313,24 @@ def bench(
     seed: int = SeedOption,
     resume: Path | None = ResumeOption,
     output: Path | None = OutputOption,
+    executor: str = ExecutorOption,
+    workers: int = WorkersOption,
+    ray_address: str | None = RayAddressOption,
 ) -> None:
     """Solve and grade a list of instances end to end in one resumable run directory: each instance is
     solved (honest protocol unless --oracle-tests), its prediction graded as the official harness does;
     then report.json (resolved rate with its 95% interval, per-repository table, localisation hit rate,
-    patch similarity) and iterations.png.
+    patch similarity) and iterations.png. With --workers N each instance (solve, then grade) is one
+    work item on one of N workers; each worker loads the model once, the command itself not at all.
 
     Example: aso swe bench --repo psf/requests --limit 10 --model openai:https://api.openai.com/v1#gpt-4o-mini
     """
     from aso.errors import ConfigError
+    from aso.executors.sampling import runs_in_process
     from aso.runs import open_run
-    from aso.swe.envs import ENV_ROOT, instance_env
-    from aso.swe.evaluation import evaluate_instance
-    from aso.swe.harness import read_predictions
+    from aso.swe.batch import done_rows
+    from aso.swe.envs import ENV_ROOT
+    from aso.swe.harness import append_prediction
     from aso.swe.report import bench_report, iterations_histogram
     from aso.swe.specs import harness
 
@@ -317,68 +356,51 @@ def bench(
         "timeout": timeout,
         "edit_format": edit_format,
     }
-    run = open_run("swe bench", config, resume=resume, seed=seed, model_hash=None, output=output)
-    done = run.done_items()
-    preds_path = run.path / "predictions.jsonl"
-    rows = []
-    bar = tqdm(chosen, desc="swe bench", unit="instance", dynamic_ncols=True)
-    for inst in bar:
-        iid = inst.instance_id
-        if iid in done:
-            rows.append({k: v for k, v in done[iid].items() if k not in ("event", "t", "key")})
-            continue
-        bar.set_postfix_str(iid)
-        solve_dir = run.path / "solve" / iid
-        solve(
-            iid,
-            repo_cache=repo_cache,
-            env_dir=env_dir,
-            python_dir=python_dir,
-            predictions=preds_path,
-            oracle_tests=oracle_tests,
-            group_size=group_size,
-            max_iterations=max_iterations,
-            priors=None,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_files=top_files,
-            context_chars=context_chars,
-            timeout=timeout,
-            edit_format=edit_format,
-            data=data,
-            model=model,
-            seed=seed,
-            resume=solve_dir if (solve_dir / "events.jsonl").exists() else None,
-            output=None if (solve_dir / "events.jsonl").exists() else solve_dir,
-        )
-        patch = next(p["model_patch"] for p in read_predictions(preds_path) if p["instance_id"] == iid)
-        summary = json.loads((solve_dir / "summary.json").read_text())
-        env, repo_git = instance_env(inst, repo_cache, root=env_dir or ENV_ROOT, python_dirs=python_dir)
-        ev = evaluate_instance(inst, patch, env, repo_git, run.path / "logs" / iid, timeout)
-        gold_files = ev.localisation["gold_files"]
-        row = {
-            "instance_id": iid,
-            "repo": inst.repo,
-            "resolved": ev.resolved,
-            "empty_patch": ev.empty_patch,
-            "iterations": summary["iterations"],
-            "model_calls": summary["model_calls"],
-            "localised": summary["localized"],
-            "localisation_hit": any(f in summary["localized"] for f in gold_files),
-            "edited_gold_file": ev.localisation["hit"],
-            "patch_similarity": ev.patch_similarity,
-            "fail_to_pass": ev.fail_to_pass,
-            "pass_to_pass": ev.pass_to_pass,
-            "seconds": ev.seconds,
-            "counted_tests_passed": summary["resolved"],
-            "error": ev.error,
-        }
-        run.mark_done(iid, **row)
-        rows.append(row)
-    report = bench_report(rows, protocol)
-    report["results"] = rows
+    options = {
+        **{k: v for k, v in config.items() if k not in ("instances", "protocol")},
+        "oracle_tests": oracle_tests,
+        "repo_cache": str(repo_cache) if repo_cache else None,
+        "env_root": str(env_dir or ENV_ROOT),
+        "python_dirs": [str(d) for d in python_dir],
+        "data": str(data) if data else None,
+    }
+    pool = make_executor(executor, workers, ray_address)
+    here = runs_in_process(pool)
+    if not here:
+        _check_endpoint(model)
+    try:
+        run = open_run("swe bench", config, resume=resume, seed=seed, model_hash=None, output=output)
+        rows = done_rows(run)
+        todo = [i for i in chosen if i.instance_id not in rows]
+        bar = tqdm(total=len(todo), desc="swe bench", unit="instance", dynamic_ncols=True)
+        if here:
+            results = ((i.instance_id, bench_instance(i, run.path, options, bar)) for i in todo)
+        else:
+            from aso.executors.swe import bench_instances_over
+
+            results = bench_instances_over(pool, todo, run, options)
+        with bar:
+            for iid, value in results:
+                bar.update(1)
+                if value is None:  # failed on the workers: logged, retried by --resume
+                    continue
+                pred = value["prediction"]
+                append_prediction(
+                    run.path / "predictions.jsonl",
+                    iid,
+                    pred["model_name_or_path"],
+                    pred["model_patch"],
+                    protocol=pred.get("protocol", ""),
+                )
+                run.mark_done(iid, **value["row"])
+                rows[iid] = value["row"]
+    finally:
+        pool.close()
+    graded = [rows[i.instance_id] for i in chosen if i.instance_id in rows]
+    report = bench_report(graded, protocol)
+    report["results"] = graded
     run.write_json("report.json", report)
-    iterations_histogram(rows, run.path / "iterations.png", f"aso swe bench [{protocol}]")
+    iterations_histogram(graded, run.path / "iterations.png", f"aso swe bench [{protocol}]")
     lo, hi = report["resolved_interval_95"]
     print(f"protocol: {protocol}")
     print("repository\tinstances\tresolved\tlocalised")
@@ -390,6 +412,83 @@ def bench(
         f"{report['mean_patch_similarity']:.3f}; run: {run.path}"
     )
     run.finish(instances=report["instances"], resolved=report["resolved"], protocol=protocol)
+    missing = [i.instance_id for i in chosen if i.instance_id not in rows]
+    _raise_for_failed_items(run, missing, len(chosen), "solved and graded")
+
+
+def _check_endpoint(model: str | None) -> None:
+    """An endpoint model (`openai:`) that does not answer fails here, in one line; a local model is
+    not loaded (only the workers use it)."""
+    from aso.cli.options import load_model
+    from aso.models.names import parse_model_name
+
+    if parse_model_name(model).backend == "openai":
+        load_model(model)
+
+
+def bench_instance(instance, run_path: Path, options: dict, bar=None) -> dict:  # noqa: ANN001
+    """Solve one instance (its own resumable run under `solve/ID/`, its prediction in
+    `solve/ID/prediction.jsonl`) and grade the prediction into `logs/ID/`. Returns
+    `{"row": the report row, "prediction": the predictions-file record}`. `options`: the bench
+    command's settings as plain values. Run in this process or by a worker (`aso.executors.swe`)."""
+    from aso.swe.envs import instance_env
+    from aso.swe.evaluation import evaluate_instance
+    from aso.swe.harness import read_predictions
+
+    iid = instance.instance_id
+    if bar is not None:
+        bar.set_postfix_str(iid)
+    solve_dir = run_path / "solve" / iid
+    started = (solve_dir / "events.jsonl").exists()
+    repo_cache = Path(options["repo_cache"]) if options["repo_cache"] else None
+    python_dirs = [Path(d) for d in options["python_dirs"]]
+    solve(
+        iid,
+        repo_cache=repo_cache,
+        env_dir=Path(options["env_root"]),
+        python_dir=python_dirs,
+        predictions=solve_dir / "prediction.jsonl",
+        oracle_tests=options["oracle_tests"],
+        group_size=options["group_size"],
+        max_iterations=options["max_iterations"],
+        priors=None,
+        temperature=options["temperature"],
+        max_tokens=options["max_tokens"],
+        top_files=options["top_files"],
+        context_chars=options["context_chars"],
+        timeout=options["timeout"],
+        edit_format=options["edit_format"],
+        data=Path(options["data"]) if options["data"] else None,
+        model=options["model"],
+        seed=options["seed"],
+        resume=solve_dir if started else None,
+        output=None if started else solve_dir,
+    )
+    [pred] = [p for p in read_predictions(solve_dir / "prediction.jsonl") if p["instance_id"] == iid]
+    summary = json.loads((solve_dir / "summary.json").read_text())
+    env, repo_git = instance_env(instance, repo_cache, root=options["env_root"], python_dirs=python_dirs)
+    ev = evaluate_instance(
+        instance, pred["model_patch"], env, repo_git, run_path / "logs" / iid, options["timeout"]
+    )
+    gold_files = ev.localisation["gold_files"]
+    row = {
+        "instance_id": iid,
+        "repo": instance.repo,
+        "resolved": ev.resolved,
+        "empty_patch": ev.empty_patch,
+        "iterations": summary["iterations"],
+        "model_calls": summary["model_calls"],
+        "localised": summary["localized"],
+        "localisation_hit": any(f in summary["localized"] for f in gold_files),
+        "edited_gold_file": ev.localisation["hit"],
+        "patch_similarity": ev.patch_similarity,
+        "fail_to_pass": ev.fail_to_pass,
+        "pass_to_pass": ev.pass_to_pass,
+        "seconds": ev.seconds,
+        "counted_tests_passed": summary["resolved"],
+        "error": ev.error,
+    }
+    return {"row": row, "prediction": pred}
 
 
 env_app = typer.Typer(

@@ -7,7 +7,8 @@
 - `record_and_echo`: appends the item's key to `log` (one line per execution), returns the payload
 - `model_probe`: loads `model` through the worker cache; returns the pid and this process's load count
 - `fail`: raises (an item error, not a worker death)
-- `CountingModel`, `ProgramModel`, `DexHintModel`: scripted models loadable by name in any worker process
+- `CountingModel`, `ProgramModel`, `DexHintModel`, `SeededModel`, `CalcFixModel`: scripted models loadable
+  by name in any worker process
 """
 
 from __future__ import annotations
@@ -142,3 +143,26 @@ class SeededModel(ScriptedModel):
             ]
             for r, p in enumerate(prompts)
         ]
+
+
+CALC_REPRO = "```python\nfrom calc import add\n\n\ndef test_reproduction():\n    assert add(1, 1) == 2\n```\n"
+CALC_FIX = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
+LOADS_ENV = "ASO_TEST_MODEL_LOADS"
+
+
+class CalcFixModel(ScriptedModel):
+    """Solves the throw-away `acme/calc` SWE-bench instance of the tests (a reproduction test when asked
+    for one, the fix as a SEARCH/REPLACE edit, `[]` otherwise). Each construction appends this process's
+    pid to the file `$ASO_TEST_MODEL_LOADS` names, if set. By name: `aso.executors.testing:CalcFixModel`."""
+
+    def __init__(self) -> None:
+        super().__init__(respond=_calc_answer, name=f"{__name__}:CalcFixModel")
+        if os.environ.get(LOADS_ENV):
+            with open(os.environ[LOADS_ENV], "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()}\n")
+
+
+def _calc_answer(text: str, i: int) -> str:
+    if "reproduce" in text:
+        return CALC_REPRO
+    return CALC_FIX if "SEARCH/REPLACE" in text else "[]"
