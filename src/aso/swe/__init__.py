@@ -11,7 +11,7 @@ Index:
 - `patch_similarity`, `files_hit` (`metrics`)
 - `bench_report`, `wilson_interval`, `iterations_histogram` (`report`)
 - `HonestReward`, `reproduction_test`, `nearby_test_files`: the honest solving protocol (`honest`)
-- `append_prediction`, `read_predictions`, `prepare`, `instance_reward` (oracle-tests) (`harness`)
+- `append_prediction`, `read_predictions`, `prepare` (the oracle-tests working copy) (`harness`)
 
 Not handled: conda-only specs (`environment.yml`: xarray, matplotlib, astropy...), `pre_install`
 steps that need apt packages that are not installed, Django (its mirror is too large to fetch here;
@@ -19,10 +19,7 @@ its runner's parser is swebench's and is tested on its log format).
 """
 
 from aso.swe.harness import (
-    EvalOutcome,
     append_prediction,
-    evaluate_prediction,
-    instance_reward,
     prepare,
     read_predictions,
     without_files,
@@ -32,12 +29,9 @@ from aso.swe.repos import find_repo
 
 __all__ = [
     "DEFAULT_DATA",
-    "EvalOutcome",
     "Instance",
-    "evaluate_prediction",
     "append_prediction",
     "find_repo",
-    "instance_reward",
     "load_instances",
     "prepare",
     "read_predictions",
