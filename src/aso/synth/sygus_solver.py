@@ -38,7 +38,7 @@ from aso.synth.grammar import Grammar, StyleProfile
 from aso.synth.guidance import HINT_WEIGHT, Guidance
 from aso.synth.ops import DEFINED, DefinedFun, Sort, define_fun
 from aso.synth.sygus_spec import SygusSpec, SynthFun
-from aso.synth.terms import App, Const, Term, Var, substitute, subterms
+from aso.synth.terms import App, Const, Term, Var, parse_sexpr_tree, substitute, subterms
 from aso.synth.unify import tree_term
 from aso.synth.z3_encode import to_z3, z3_value, z3_var
 
@@ -271,6 +271,7 @@ class _Solver:
         self.si_terms: list[Term] = []  # terms of the last decision list (si mode)
         self.witness: dict | None = None  # an input where no output meets the spec (infeasible)
         self.infeasible_at: float | None = time.perf_counter() + INFEASIBLE_AFTER_S
+        self._encoded: tuple[dict[str, z3.ExprRef], dict[App, z3.ExprRef], z3.ExprRef] | None = None
 
     # helpers
     def check_time(self) -> None:
@@ -291,7 +292,10 @@ class _Solver:
         """Z3 check; a counterexample is added to the points. True when verified."""
         self.check_time()
         t0 = time.perf_counter()
-        status, point = verify(self.spec, bodies, min(10_000, self.remaining_ms()))
+        if self.shape.nested:
+            status, point = verify(self.spec, bodies, min(10_000, self.remaining_ms()))
+        else:
+            status, point = self.verify_abstract(bodies, min(10_000, self.remaining_ms()))
         self.stats.verify_seconds += time.perf_counter() - t0
         self.stats.rounds += 1
         self.stats.publish()
@@ -307,18 +311,42 @@ class _Solver:
             self.check_time()
         return False
 
+    def encoded(self) -> tuple[dict[str, z3.ExprRef], dict[App, z3.ExprRef], z3.ExprRef]:
+        """`shape.abstract` in Z3 (encoded once): declared variables, one constant per call, formula."""
+        if self._encoded is None:
+            env = {v: z3_var(v, s) for v, s in self.spec.variables}
+            outs = {c: z3_var(self.shape.call_var[c], self.spec.fun(c.op).sort) for c in self.shape.calls}
+            phi = to_z3(self.shape.abstract, {**env, **{self.shape.call_var[c]: o for c, o in outs.items()}})
+            self._encoded = env, outs, phi
+        return self._encoded
+
+    def verify_abstract(self, bodies: dict[str, Term], timeout_ms: int) -> tuple[str, dict | None]:
+        """`verify` without nested calls: each call's constant in the encoded spec is replaced by the
+        body applied to the call's arguments (no re-encoding of the constraints per candidate)."""
+        env, outs, phi = self.encoded()
+        funs = {f.name: f for f in self.spec.funs}
+        pairs = []
+        for c, out in outs.items():
+            args = {p: to_z3(a, env) for (p, _), a in zip(funs[c.op].params, c.args, strict=True)}
+            pairs.append((out, to_z3(bodies[c.op], args)))
+        solver = z3.Solver()
+        solver.set("timeout", max(1, int(timeout_ms)))
+        solver.add(z3.Not(z3.substitute(phi, *pairs) if pairs else phi))
+        res = solver.check()
+        if res == z3.unsat:
+            return "verified", None
+        if res == z3.unknown:
+            return "unknown", None
+        model = solver.model()
+        return "counterexample", {name: z3_value(model, var) for name, var in env.items()}
+
     def infeasible(self) -> bool:
         """Is there an input where no values of the calls meet the spec? Then no functions do (every
         choice of functions gives the calls some values there): `exists x. forall calls. not phi`.
         Sound for any problem without nested calls; complete for single invocation."""
         if self.shape.nested or not self.shape.calls:
             return False
-        env = {v: z3_var(v, s) for v, s in self.spec.variables}
-        outs = {}
-        for c in self.shape.calls:
-            sort = self.spec.fun(c.op).sort
-            outs[self.shape.call_var[c]] = z3_var(self.shape.call_var[c], sort)
-        phi = to_z3(self.shape.abstract, {**env, **outs})
+        env, outs, phi = self.encoded()
         solver = z3.Solver()
         solver.set("timeout", max(1, min(INFEASIBLE_QUERY_MS, self.remaining_ms() // 4)))
         solver.add(z3.ForAll(list(outs.values()), z3.Not(phi)))
@@ -839,6 +867,8 @@ class _ConditionMaker:
         self.zcache: dict[Term, z3.ExprRef] = {}
         self.memo: dict[int, tuple[z3.ExprRef, Term]] = {}
         self.extracted: list[Term] | None = None
+        self.zformula: z3.ExprRef | None = None
+        self.out: z3.ExprRef | None = None
 
     def spec_entries(self, inputs: dict[str, np.ndarray]) -> list[Entry]:
         """Output terms read off the spec: `E` in `f(x) = E`, `f(x) <= E`, ... (E without f), as LIA
@@ -868,8 +898,12 @@ class _ConditionMaker:
         return entries
 
     def z3_spec(self, value: z3.ExprRef) -> z3.ExprRef:
-        """phi(x, value) over the formal parameters."""
-        return to_z3(self.formula, {**self.env, self.shape.call_var[self.shape.calls[0]]: value})
+        """phi(x, value) over the formal parameters (the formula is encoded once, `value` substituted)."""
+        if self.zformula is None:
+            name = self.shape.call_var[self.shape.calls[0]]
+            self.out = z3_var(name, self.fun.sort)
+            self.zformula = to_z3(self.formula, {**self.env, name: self.out})
+        return z3.substitute(self.zformula, (self.out, value))
 
     def z3_condition(self, term: Term) -> z3.ExprRef:
         """phi(x, term(x)) over the formal parameters, simplified."""
@@ -897,18 +931,75 @@ class _ConditionMaker:
         return out
 
 
+_Z3_KINDS = {
+    z3.Z3_OP_ADD: "+",
+    z3.Z3_OP_SUB: "-",
+    z3.Z3_OP_UMINUS: "-",
+    z3.Z3_OP_MUL: "*",
+    z3.Z3_OP_LE: "<=",
+    z3.Z3_OP_GE: ">=",
+    z3.Z3_OP_LT: "<",
+    z3.Z3_OP_GT: ">",
+    z3.Z3_OP_EQ: "=",
+    z3.Z3_OP_AND: "and",
+    z3.Z3_OP_OR: "or",
+    z3.Z3_OP_NOT: "not",
+    z3.Z3_OP_ITE: "ite",
+    z3.Z3_OP_IMPLIES: "=>",
+    z3.Z3_OP_IDIV: "div",
+    z3.Z3_OP_MOD: "mod",
+    z3.Z3_OP_DISTINCT: "distinct",
+    z3.Z3_OP_XOR: "xor",
+}
+_Z3_OPS = frozenset(_Z3_KINDS.values())
+
+
 def from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]] | None = None) -> Term:
     """A Z3 LIA expression read back as a `Term` (after `z3.simplify`); `memo` shares repeated nodes."""
     memo = {} if memo is None else memo
     key = e.get_id()  # ids are reused once an expression is freed: the memo keeps each one alive
     if key not in memo:
+        try:  # Z3's own printer and one pass over its text: much faster than walking the AST in Python
+            memo[key] = (e, _from_text(parse_sexpr_tree(e.sexpr()), {}))
+        except (ValueError, IndexError, TypeError):
+            return _from_ast(e, memo)
+    return memo[key][1]
+
+
+def _from_ast(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
+    key = e.get_id()
+    if key not in memo:
         memo[key] = (e, _from_z3(e, memo))
     return memo[key][1]
 
 
-def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
-    from aso.synth.terms import Const
+def _from_text(tree: list | str, scope: dict[str, Term]) -> Term:
+    """A term from Z3's SMT-LIB text (`let` bindings read in scope, never substituted: linear time)."""
+    if isinstance(tree, str):
+        if tree.lstrip("-").isdigit():
+            return Const(int(tree))
+        if tree in ("true", "false"):
+            return Const(tree == "true")
+        if tree in scope:
+            return scope[tree]
+        if tree.startswith("|"):
+            raise ValueError(f"quoted symbol {tree}")
+        return Var(tree)
+    head = tree[0]
+    if head == "let":
+        inner = dict(scope)
+        for name, value in tree[1]:
+            inner[name] = _from_text(value, scope)
+        return _from_text(tree[2], inner)
+    if head not in _Z3_OPS:
+        raise ValueError(f"cannot read back Z3 operator {head}")
+    args = tuple(_from_text(a, scope) for a in tree[1:])
+    if head == "-" and len(args) == 1 and isinstance(args[0], Const):
+        return Const(-args[0].value)
+    return App(head, args)
 
+
+def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
     if z3.is_int_value(e):
         return Const(e.as_long())
     if z3.is_true(e):
@@ -918,27 +1009,8 @@ def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
     if z3.is_const(e):
         return Var(e.decl().name())
     kind = e.decl().kind()
-    args = tuple(from_z3(c, memo) for c in e.children())
-    table = {
-        z3.Z3_OP_ADD: "+",
-        z3.Z3_OP_SUB: "-",
-        z3.Z3_OP_UMINUS: "-",
-        z3.Z3_OP_MUL: "*",
-        z3.Z3_OP_LE: "<=",
-        z3.Z3_OP_GE: ">=",
-        z3.Z3_OP_LT: "<",
-        z3.Z3_OP_GT: ">",
-        z3.Z3_OP_EQ: "=",
-        z3.Z3_OP_AND: "and",
-        z3.Z3_OP_OR: "or",
-        z3.Z3_OP_NOT: "not",
-        z3.Z3_OP_ITE: "ite",
-        z3.Z3_OP_IMPLIES: "=>",
-        z3.Z3_OP_IDIV: "div",
-        z3.Z3_OP_MOD: "mod",
-        z3.Z3_OP_DISTINCT: "distinct",
-        z3.Z3_OP_XOR: "xor",
-    }
+    args = tuple(_from_ast(c, memo) for c in e.children())
+    table = _Z3_KINDS
     if kind not in table:
         raise ValueError(f"cannot read back Z3 operator {e.decl().name()}")
     return App(table[kind], args)

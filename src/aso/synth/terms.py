@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aso.errors import ConfigError
 
@@ -44,10 +44,21 @@ class Const:
 
 @dataclass(frozen=True, slots=True)
 class App:
-    """An operator application `(op args...)`."""
+    """An operator application `(op args...)`. Its hash is computed once (terms are dictionary keys
+    everywhere: caches, banks, observational equivalence); pickling recomputes it."""
 
     op: str
     args: tuple[Term, ...]
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.op, self.args)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple:
+        return App, (self.op, self.args)
 
 
 Term = Var | Const | App
