@@ -41,13 +41,13 @@ REPOS = (
 
 
 def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
-    from aso.swe.envs import EnvBuildError, env_status, instance_env
+    from aso.swe.envs import EnvBuildError, env_status, instance_env, load_env
     from aso.swe.evaluation import evaluate_instance
     from aso.swe.specs import instance_spec
     from aso.swe.testbed import TestbedError
 
     spec = instance_spec(inst)
-    fresh = env_status(spec).get("status") != "ok"
+    fresh = load_env(spec) is None  # not built, failed, or built with another package date
     row: dict = {
         "instance_id": inst.instance_id,
         "repo": inst.repo,

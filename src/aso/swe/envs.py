@@ -13,6 +13,13 @@ install works offline, without build isolation), then `pre_install` and `install
 repository at the setup commit (this pulls the project's own dependencies). An `environment.yml`
 spec (conda-only) and a `pre_install` step that needs apt fail with that line; every step has a
 timeout, and stdin is closed (nothing can wait for input).
+
+Package drift: every pip step resolves from PyPI as of `PACKAGES_AS_OF` (pip's `--uploaded-prior-to`,
+with the machine's pip config set aside so local wheel directories cannot bypass it), the date
+SWE-bench Verified's verdicts were fixed: its FAIL_TO_PASS/PASS_TO_PASS lists were validated in
+images built then, and the specs leave most versions open (Sphinx 5.0's tests fail with Pygments 2.19
+of 2025). Only pip itself is taken current (the option needs pip >= 25.3).
+`$ASO_SWE_AS_OF` sets another date; empty or `none` resolves as of today.
 """
 
 from __future__ import annotations
@@ -39,9 +46,31 @@ ENV_ROOT = Path(os.environ.get("ASO_SWE_ENVS") or Path.home() / ".cache" / "aso"
 """Where environments are cached (`$ASO_SWE_ENVS` overrides)."""
 PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
 STEP_TIMEOUT_S = 1800.0
-BASE_TOOLS = ("pip", "setuptools<75", "wheel")
-"""What a fresh conda environment brings (setuptools capped below 75: older projects' setup.py still
-use APIs that later releases removed)."""
+BASE_TOOLS = ("setuptools<75", "wheel")
+"""What a fresh conda environment brings besides pip (setuptools capped below 75: older projects'
+setup.py still use APIs that later releases removed)."""
+PACKAGES_AS_OF = "2024-08-13T00:00:00Z"
+"""SWE-bench Verified's release: packages uploaded later are not considered."""
+
+
+def packages_as_of() -> str:
+    """The cap date of package resolution ('' = none): `$ASO_SWE_AS_OF`, else `PACKAGES_AS_OF`."""
+    value = os.environ.get("ASO_SWE_AS_OF", PACKAGES_AS_OF).strip()
+    return "" if value.lower() in ("", "none") else value
+
+
+def pip_cap_env(as_of: str) -> dict[str, str]:
+    """Environment variables that make pip resolve as of `as_of` ({} for no cap). The CA bundle the
+    caller's pip is told about (`PIP_CERT`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`) is kept, as the
+    machine's pip config is set aside."""
+    if not as_of:
+        return {}
+    env = {"PIP_UPLOADED_PRIOR_TO": as_of, "PIP_CONFIG_FILE": os.devnull}
+    for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        if os.path.isfile(os.environ.get(name, "")):
+            env["PIP_CERT"] = os.environ[name]
+            break
+    return env
 
 
 class EnvBuildError(AsoError):
@@ -116,6 +145,8 @@ def load_env(spec: EnvSpec, root: str | Path = ENV_ROOT) -> Env | None:
         return None
     if info.get("status") != "ok" or not (path / "venv" / "bin" / "python").exists():
         return None
+    if spec.base_tools and info.get("as_of", "") != packages_as_of():
+        return None  # built with another package date: rebuilt
     return Env(path, spec, info["site_packages"], info["python_version"])
 
 
@@ -266,6 +297,16 @@ def tool_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def _pip_has_cap(venv: Path) -> bool:
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "--uploaded-prior-to" in done.stdout
+
+
 def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -313,10 +354,19 @@ def build_env(
     atomic_write_text(path / "env.json", json.dumps(info, indent=2))
     venv = path / "venv"
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install"]
+    as_of = packages_as_of() if spec.base_tools else ""
+    info["as_of"] = as_of
     env = tool_env(venv)
     try:
         log.run("venv", [str(python), "-m", "venv", str(venv)], None, env, timeout)
         if spec.base_tools:
+            log.run("pip (current)", [*pip, "-U", "pip"], None, env, timeout)
+            if as_of and not _pip_has_cap(venv):
+                info["as_of_ignored"] = "this Python's newest pip has no --uploaded-prior-to"
+                log.note(f"packages NOT capped at {as_of}: {info['as_of_ignored']}")
+            elif as_of:
+                log.note(f"packages resolved as of {as_of} (pip --uploaded-prior-to; pip config ignored)")
+            env = tool_env(venv, pip_cap_env(as_of))
             log.run("base tools", [*pip, "-U", *BASE_TOOLS], None, env, timeout)
         if spec.site_dirs:
             _add_site_dirs(venv, spec.site_dirs)
@@ -347,7 +397,7 @@ def build_env(
                     "install (at the environment setup commit)",
                     spec.install,
                     ws.path,
-                    tool_env(venv, extra),
+                    tool_env(venv, {**pip_cap_env(as_of), **extra}),
                     timeout,
                 )
         probe = subprocess.run(

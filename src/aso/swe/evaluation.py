@@ -1,9 +1,11 @@
 """Evaluating one prediction as the official harness does, without Docker: a copy of the repository at
 the base commit with the spec's `pre_install` edits, the model patch applied with the harness's
 fallbacks (`git apply -v`, `git apply -v --reject`, `patch --batch --fuzz=5 -p1`; its changes to the
-test patch's files dropped, as the harness checks those out again), then the test patch; the eval
-script in the sandbox in the instance's environment; the log graded by swebench's own
-`get_eval_report` with the repository's official parser. The log is kept (`test_output.txt`)."""
+test patch's files dropped, as the harness checks those out again), then the test patch; the
+requirements its re-run install would add fetched (`aso.swe.deps`: the harness's install has the
+network, the test run has not); the eval script in the sandbox in the instance's environment; the
+log graded by swebench's own `get_eval_report` with the repository's official parser. The log is kept
+(`test_output.txt`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from aso.errors import ConfigError
 from aso.solve import Workspace
+from aso.swe.deps import added_dependencies
 from aso.swe.envs import Env, run_pre_install, scm_version
 from aso.swe.harness import without_files
 from aso.swe.instances import Instance, test_files
@@ -112,15 +115,17 @@ def evaluate_instance(
         if notes.startswith(APPLY_PATCH_FAIL):
             log_path.write_text(notes)
         else:
+            wheels, deps_note = added_dependencies(env, ws.path)
             run = run_tests(
                 env,
                 ws.path,
                 test_command(instance),
                 timeout=timeout,
                 scm_version=scm_version(repo_git, instance.base_commit),
+                wheels=wheels,
             )
             timeout_note = f"\n>>>>> Tests Timed Out after {timeout:.0f} s\n" if run.timed_out else ""
-            log_path.write_text(notes + "\n" + run.log + timeout_note)
+            log_path.write_text("\n".join([notes, deps_note, run.log]) + timeout_note)
     report = grade(instance, model_patch, log_path)
     (log_dir / "report.json").write_text(json.dumps({instance.instance_id: report}, indent=2))
     status = report.get("tests_status", {})

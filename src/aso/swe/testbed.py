@@ -19,6 +19,19 @@ from aso.swe.specs import END_TEST_OUTPUT, START_TEST_OUTPUT
 CANNOT_START = "aso-sandbox: cannot start"
 """The sandbox's line for a command (or interpreter) that could not be executed."""
 _SCRIPT = ".aso_eval.sh"
+WHEEL_DIR = ".aso_wheels"
+"""Where `run_tests(wheels=...)` writes the dependency files in the copy (moved out before the tests)."""
+PYTHON_WRAPPER = (
+    'mv "$V/bin/python" "$V/bin/.aso-python"',
+    'printf \'#!/bin/bash\\nexec -a "%s" "%s" "$@"\\n\' '
+    '"$V/bin/python" "$V/bin/.aso-python" > "$V/bin/python"',
+    'chmod +x "$V/bin/python"',
+)
+"""The run venv's `python` becomes a script that starts the interpreter under its own venv path, so a
+symlink to `sys.executable` made elsewhere still runs in the venv. tox-current-env (sphinx's test
+command, `tox --current-env`) links `.tox/py39/bin/python` to `sys.executable`; in the harness's
+conda env that resolves to a real prefix, but a venv's python symlinked from another directory finds
+no `pyvenv.cfg` there and starts as the bare base interpreter (`No module named pytest`)."""
 
 
 class TestbedError(Exception):
@@ -27,17 +40,17 @@ class TestbedError(Exception):
     __test__ = False
 
 
-def eval_script(env: Env, test_cmd: str, install: bool = True) -> str:
-    """The bash script run in the sandbox's copy of the instance."""
-    spec = env.spec
+def overlay_lines(env: Env) -> list[str]:
+    """The script lines that make the run venv `$V` over `env` and put it first on PATH."""
     bin_dir = str(env.venv / "bin")
-    lines = [
+    return [
         "#!/bin/bash",
         "set -uo pipefail",
         "exec 2>&1",
         'V="$TMPDIR/aso-venv"',
         f'{shlex.quote(env.base_python)} -m venv --without-pip "$V" || '
         '{ echo "aso-testbed: cannot create the run venv"; exit 3; }',
+        *PYTHON_WRAPPER,
         'SP=$("$V/bin/python" -c "import sysconfig; print(sysconfig.get_paths()[\'purelib\'])")',
         f'echo "import site; site.addsitedir({env.site_packages!r})" > "$SP/_aso_env.pth"',
         f"for f in {shlex.quote(bin_dir)}/*; do",
@@ -48,9 +61,23 @@ def eval_script(env: Env, test_cmd: str, install: bool = True) -> str:
         "  fi",
         "done",
         f'export VIRTUAL_ENV="$V" PATH="$V/bin:{bin_dir}:$PATH"',
+    ]
+
+
+def eval_script(env: Env, test_cmd: str, install: bool = True, wheels: bool = False) -> str:
+    """The bash script run in the sandbox's copy of the instance. `wheels`: install the files of
+    WHEEL_DIR (dependencies the patched install needs that the environment lacks) first."""
+    spec = env.spec
+    lines = [
+        *overlay_lines(env),
         "export PIP_NO_INDEX=1 PIP_NO_DEPS=1 PIP_NO_BUILD_ISOLATION=0 PIP_DISABLE_PIP_VERSION_CHECK=1",
         *spec.eval_commands,
     ]
+    if wheels:
+        lines += [
+            f'W="$TMPDIR/aso-wheels"; mkdir -p "$W"; mv {WHEEL_DIR}/* "$W"/; rmdir {WHEEL_DIR}',
+            'python -m pip install "$W"/*',
+        ]
     if install and spec.install:
         lines += [spec.install]
     lines += [f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd, f"echo {shlex.quote(END_TEST_OUTPUT)}"]
@@ -77,8 +104,10 @@ def run_tests(
     files: dict[str, str] | None = None,
     timeout: float = 1800.0,
     scm_version: str | None = None,
+    wheels: dict[str, bytes] | None = None,
 ) -> TestbedRun:
-    """Run `test_cmd` on a sandboxed copy of `root` (with `files` written over it) in `env`.
+    """Run `test_cmd` on a sandboxed copy of `root` (with `files` written over it) in `env`;
+    `wheels` (file name -> content, from `aso.swe.deps`) are installed first, offline.
     TestbedError when the sandbox could not start the script or the interpreter."""
     limits = SandboxLimits(
         timeout_s=timeout,
@@ -91,8 +120,11 @@ def run_tests(
     )
     sandbox = Sandbox(limits, SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs))
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
-    script = {_SCRIPT: eval_script(env, test_cmd)}
-    result = sandbox.run(["bash", _SCRIPT], source_dir=root, files={**(files or {}), **script}, env=extra)
+    script = {_SCRIPT: eval_script(env, test_cmd, wheels=bool(wheels))}
+    given = {f"{WHEEL_DIR}/{name}": data for name, data in (wheels or {}).items()}
+    result = sandbox.run(
+        ["bash", _SCRIPT], source_dir=root, files={**(files or {}), **given, **script}, env=extra
+    )
     log = result.stdout + result.stderr
     for line in log.splitlines()[:50]:
         if line.startswith((CANNOT_START, "aso-testbed:")):
