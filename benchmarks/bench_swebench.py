@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -79,6 +80,38 @@ def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
         row[f"{name}_log"] = ev.log
     row["agrees"] = bool(row.get("gold_resolved")) and row.get("empty_tests_resolved") is False
     return row
+
+
+NETWORK_ERROR = re.compile(
+    r"ConnectionError|Max retries exceeded|Name or service not known|Temporary failure in name resolution"
+    r"|Network is unreachable|Could not fetch remote image"
+)
+"""What a test that needed the network (this machine has none) shows in its failure section."""
+
+
+def network_failures(log_dir: Path) -> dict:
+    """Of the counted tests that failed (the kept report.json), those whose pytest failure section in
+    the kept log shows a network error: {"failed": n, "network": [ids]}. Diagnostic only; the grading
+    is swebench's."""
+    try:
+        report = next(iter(json.loads((log_dir / "report.json").read_text()).values()))
+        log = re.sub(r"\x1b\[[0-9;]*m", "", (log_dir / "test_output.txt").read_text(errors="replace"))
+    except (OSError, ValueError, StopIteration):
+        return {"failed": 0, "network": []}
+    status = report.get("tests_status", {})
+    failed = [t for k in ("FAIL_TO_PASS", "PASS_TO_PASS") for t in status.get(k, {}).get("failure", [])]
+    parts = re.split(r"\n_{3,} (.+?) _{3,}\n", log)
+    sections: dict[str, str] = {}
+    for k in range(1, len(parts) - 1, 2):
+        body = re.split(r"\n={5,}", parts[k + 1])[0]  # the last one ends where PASSES begins
+        sections.setdefault(parts[k].strip(), body)  # the FAILURES one, not a later PASSES one
+    network = []
+    for test in failed:
+        name = test.split("::")[-1]
+        body = next((v for k, v in sections.items() if k.split(".")[-1] == name or k.endswith(name)), "")
+        if NETWORK_ERROR.search(body):
+            network.append(test)
+    return {"failed": len(failed), "network": network}
 
 
 def solve_bench(args, repos: list[str], chosen: list) -> None:
@@ -214,6 +247,12 @@ def main() -> None:
     print_table(
         ["instance", "py", "env s", "gold resolved", "empty tests", "gold s", "empty s", "agrees"], table
     )
+    for r in rows:
+        if r.get("gold_log") and not r.get("gold_resolved"):
+            r["gold_network_failures"] = network_failures(Path(r["gold_log"]).parent)
+            n = r["gold_network_failures"]
+            shown = f"{len(n['network'])} of {n['failed']}"
+            print(f"{r['instance_id']}: {shown} failing counted tests show a network error")
     agree = sum(bool(r.get("agrees")) for r in rows)
     per_repo: dict[str, list[int]] = {}
     for r in rows:

@@ -21,6 +21,7 @@ import json
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
@@ -48,11 +49,11 @@ def deps_script(env: Env, as_of: str) -> str:
 
 def requirements_from_report(report: dict) -> list[str]:
     """`name==version` of what a pip `--report` would install, without local directories (the
-    project itself)."""
+    project itself; archives, even local ones, are kept)."""
     out = []
     for item in report.get("install", []):
         info = item.get("download_info", {})
-        if "dir_info" in info or str(info.get("url", "")).startswith("file:"):
+        if "dir_info" in info:
             continue
         meta = item.get("metadata", {})
         if meta.get("name") and meta.get("version"):
@@ -80,14 +81,17 @@ def missing_requirements(env: Env, root: str | Path, timeout: float = 600.0) -> 
     return requirements_from_report(report), before
 
 
-def fetch_files(env: Env, requirements: list[str], timeout: float = 600.0) -> tuple[dict[str, bytes], str]:
+def fetch_files(
+    env: Env, requirements: list[str], timeout: float = 600.0, index_args: Sequence[str] = ()
+) -> tuple[dict[str, bytes], str]:
     """The distribution files of `requirements` (exact versions), downloaded on the host with the
-    environment's pip; (file name -> content, pip's output)."""
+    environment's pip (from PyPI, or `index_args` such as `--no-index --find-links DIR`);
+    (file name -> content, pip's output)."""
     if not requirements:
         return {}, ""
     with tempfile.TemporaryDirectory(prefix="aso-deps-") as tmp:
         done = subprocess.run(
-            [str(env.python), "-m", "pip", "download", "--no-deps", "-d", tmp, *requirements],
+            [str(env.python), "-m", "pip", "download", "--no-deps", *index_args, "-d", tmp, *requirements],
             env=tool_env(env.venv, pip_cap_env(packages_as_of())),
             stdin=subprocess.DEVNULL,
             capture_output=True,

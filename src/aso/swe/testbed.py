@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
-from aso.swe.envs import Env
+from aso.swe.envs import Env, harness_pip
 from aso.swe.specs import END_TEST_OUTPUT, START_TEST_OUTPUT
 
 CANNOT_START = "aso-sandbox: cannot start"
@@ -64,9 +64,12 @@ def overlay_lines(env: Env) -> list[str]:
     ]
 
 
-def eval_script(env: Env, test_cmd: str, install: bool = True, wheels: bool = False) -> str:
+def eval_script(
+    env: Env, test_cmd: str, install: bool = True, wheels: bool = False, pip_dir: str | None = None
+) -> str:
     """The bash script run in the sandbox's copy of the instance. `wheels`: install the files of
-    WHEEL_DIR (dependencies the patched install needs that the environment lacks) first."""
+    WHEEL_DIR (dependencies the patched install needs that the environment lacks) first; `pip_dir`:
+    the pip the install runs with (`aso.swe.envs.harness_pip`), else the environment's."""
     spec = env.spec
     lines = [
         *overlay_lines(env),
@@ -78,7 +81,10 @@ def eval_script(env: Env, test_cmd: str, install: bool = True, wheels: bool = Fa
             f'W="$TMPDIR/aso-wheels"; mkdir -p "$W"; mv {WHEEL_DIR}/* "$W"/; rmdir {WHEEL_DIR}',
             'python -m pip install "$W"/*',
         ]
-    if install and spec.install:
+    if install and spec.install and pip_dir:
+        path = f"{shlex.quote(pip_dir)}${{PYTHONPATH:+:$PYTHONPATH}}"
+        lines += [f"( export PYTHONPATH={path}", spec.install, ")"]
+    elif install and spec.install:
         lines += [spec.install]
     lines += [f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd, f"echo {shlex.quote(END_TEST_OUTPUT)}"]
     return "\n".join(lines) + "\n"
@@ -120,7 +126,8 @@ def run_tests(
     )
     sandbox = Sandbox(limits, SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs))
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
-    script = {_SCRIPT: eval_script(env, test_cmd, wheels=bool(wheels))}
+    pip_dir = harness_pip(env)
+    script = {_SCRIPT: eval_script(env, test_cmd, wheels=bool(wheels), pip_dir=pip_dir and str(pip_dir))}
     given = {f"{WHEEL_DIR}/{name}": data for name, data in (wheels or {}).items()}
     result = sandbox.run(
         ["bash", _SCRIPT], source_dir=root, files={**(files or {}), **given, **script}, env=extra

@@ -1,0 +1,145 @@
+"""The run venv and the patched install's dependencies, on throw-away environments (no network):
+a symlink to the run venv's python made elsewhere (tox-current-env's `.tox/py39/bin/python`) still
+runs in the venv; a requirement the patched copy adds is found by pip's dry run in the sandbox,
+fetched on the host and installed before the offline test run; packages resolve as of a date."""
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from aso.swe.deps import fetch_files, missing_requirements, requirements_from_report
+from aso.swe.envs import Env, harness_pip, load_env, packages_as_of, pip_cap_env
+from aso.swe.specs import EnvSpec
+from aso.swe.testbed import eval_script, run_tests
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _env(tmp_path: Path, install: str = "", seen: tuple[str, ...] = ()) -> Env:
+    """A venv without pip that sees aso's own site-packages (pip, setuptools) through a .pth."""
+    venv = tmp_path / "env" / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(purelib) / "_aso_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    spec = EnvSpec("acme/dep", "1", PYTHON, install=install, base_tools=False, site_dirs=seen)
+    return Env(tmp_path / "env", spec, purelib, PYTHON)
+
+
+def _wheel(folder: Path, name: str, version: str) -> Path:
+    """A minimal pure-Python wheel of module `name` (VALUE = 42)."""
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.py": "VALUE = 42\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
+    out = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(out, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return out
+
+
+def test_a_symlink_to_the_run_pythons_executable_stays_in_the_run_venv(tmp_path):
+    env = _env(tmp_path)
+    (tmp_path / "work").mkdir()
+    cmd = (
+        "mkdir -p .tox/py/bin && "
+        'ln -s "$(python -c "import sys; print(sys.executable)")" .tox/py/bin/python && '
+        ".tox/py/bin/python -c \"import sys, pip; print('PREFIX', sys.prefix); print('PIP', pip.__file__)\""
+    )
+    log = run_tests(env, tmp_path / "work", cmd, timeout=60).log
+    prefix = next(ln for ln in log.splitlines() if ln.startswith("PREFIX "))
+    assert prefix.endswith("/aso-venv"), log  # not the bare base interpreter
+    assert any(ln.startswith("PIP ") for ln in log.splitlines()), log  # the env's packages are seen
+
+
+def test_requirements_from_a_pip_report_leave_out_the_project():
+    report = {
+        "install": [
+            {
+                "download_info": {"url": "file:///testbed", "dir_info": {"editable": True}},
+                "metadata": {"name": "pylint", "version": "2.10.0.dev0"},
+            },
+            {
+                "download_info": {"url": "https://files.example/appdirs-1.4.4-py2.py3-none-any.whl"},
+                "metadata": {"name": "appdirs", "version": "1.4.4"},
+            },
+        ]
+    }
+    assert requirements_from_report(report) == ["appdirs==1.4.4"]
+    assert requirements_from_report({}) == []
+
+
+def test_a_requirement_the_patch_adds_is_found_fetched_and_installed_offline(tmp_path):
+    wheels = tmp_path / "index"
+    wheels.mkdir()
+    _wheel(wheels, "tinydep", "0.3")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "proj.py").write_text("import tinydep\n")
+    (work / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "setup(name='proj', version='1.0', py_modules=['proj'], install_requires=['tinydep'])\n"
+    )
+    install = f"python -m pip install --no-build-isolation --no-index --find-links {wheels} -e ."
+    env = _env(tmp_path, install, seen=(str(wheels),))  # the sandbox sees the local index
+    reqs, out = missing_requirements(env, work, timeout=120)
+    assert reqs == ["tinydep==0.3"], out
+    files, pip_out = fetch_files(env, reqs, index_args=["--no-index", "--find-links", str(wheels)])
+    assert list(files) == ["tinydep-0.3-py3-none-any.whl"], pip_out
+    cmd = "python -c \"import tinydep; print('VALUE', tinydep.VALUE)\""
+    log = run_tests(env, work, cmd, timeout=120, wheels=files).log
+    assert "VALUE 42" in log, log
+
+
+def test_packages_resolve_as_of_a_date_and_a_changed_date_rebuilds(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASO_SWE_AS_OF", raising=False)
+    assert packages_as_of() == "2024-08-13T00:00:00Z"
+    cap = pip_cap_env(packages_as_of())
+    assert cap["PIP_UPLOADED_PRIOR_TO"] == "2024-08-13T00:00:00Z" and cap["PIP_CONFIG_FILE"] == os.devnull
+    monkeypatch.setenv("ASO_SWE_AS_OF", "none")
+    assert packages_as_of() == "" and pip_cap_env("") == {}
+    spec = EnvSpec("acme/dep", "1", PYTHON)
+    path = tmp_path / spec.key
+    (path / "venv" / "bin").mkdir(parents=True)
+    (path / "venv" / "bin" / "python").write_text("")
+    info = {"status": "ok", "site_packages": "x", "python_version": PYTHON, "as_of": "2024-08-13T00:00:00Z"}
+    (path / "env.json").write_text(json.dumps(info))
+    assert load_env(spec, tmp_path) is None  # built with another date
+    monkeypatch.setenv("ASO_SWE_AS_OF", "2024-08-13T00:00:00Z")
+    assert load_env(spec, tmp_path) is not None
+
+
+@pytest.fixture(autouse=True)
+def _no_virtualenv(monkeypatch):
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+
+
+def test_the_install_runs_with_the_dated_pip_and_offline_envs_have_none(tmp_path):
+    env = _env(tmp_path, "python -m pip install -e .")
+    script = eval_script(env, "pytest -rA", pip_dir="/envs/x/venv/aso-harness-pip")
+    lines = script.splitlines()
+    start = lines.index("( export PYTHONPATH=/envs/x/venv/aso-harness-pip${PYTHONPATH:+:$PYTHONPATH}")
+    assert lines[start + 1 : start + 3] == ["python -m pip install -e .", ")"]
+    assert lines.index(")") < lines.index("echo '>>>>> Start Test Output'")
+    assert "python -m pip install -e ." in eval_script(env, "pytest -rA").splitlines()
+    assert harness_pip(env) is None  # an offline ($ASO_SWE_SPECS) spec: the environment's own pip
