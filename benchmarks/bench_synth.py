@@ -30,6 +30,7 @@ Writes benchmarks/results/synth.json and prints tables.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -542,6 +543,8 @@ def official_main(argv: list[str]) -> None:
 
     z3.main_ctx()  # created once before forking (cvc5's time likewise starts after its solver exists)
     warm_up()  # one-time costs (lazy imports, Z3's first solver) paid once here, not in every child
+    gc.collect()
+    gc.freeze()  # the children's collections skip the parent's objects (fewer copy-on-write page faults)
 
     ap = argparse.ArgumentParser(prog="bench_synth.py official",
                                  description="Example: nice -n 5 .venv/bin/python benchmarks/bench_synth.py "
@@ -559,6 +562,12 @@ def official_main(argv: list[str]) -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of --order shuffled")
     ap.add_argument("--redo", action="append", default=[], metavar="PROBLEM",
                     help="run PROBLEM (e.g. General_Track/from_2018/x.sl) again; the new row supersedes")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="results stem: writes STEM.json and STEM_cactus.png (default "
+                         "benchmarks/results/synth_official[_t<T>])")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="problems run in parallel (forked shards); each problem's two engines one after "
+                         "the other in its shard. The load average is recorded per problem")
     ap.add_argument("--recheck", action="store_true",
                     help="re-run the answer checks (grammar + Z3) on the rows already in the run dir")
     args = ap.parse_args(argv)
@@ -584,26 +593,22 @@ def official_main(argv: list[str]) -> None:
                 done[row["problem"]] = row
     names = {p: f"{t}/{p.relative_to(args.root / t)}" for t, p in problems}
     todo = [(t, p) for t, p in problems if names[p] not in done or names[p] in args.redo]
-    if not args.report_only:
+    if not args.report_only and args.jobs <= 1:
         bar = tqdm(todo, desc=f"official LIA @ {args.timeout:g}s", unit="problem",
                    initial=len(problems) - len(todo),
                    total=len(problems))
         for track, path in bar:
-            name = f"{track}/{path.relative_to(args.root / track)}"
             bar.set_postfix_str(path.name)
-            load = os.getloadavg()[0]
-            ours = run_ours_official(path, args.timeout)
-            if ours["status"] == "solved":
-                ours["check"] = check_answer(path, ours["define_funs"])
-            cvc = run_cvc5_official(path, args.timeout)
-            if cvc["status"] == "answered":
-                cvc["check"] = check_answer(path, cvc["define_funs"])
-            row = {"problem": name, "track": track, "timeout": args.timeout, "loadavg": round(load, 2),
-                   "engine_commit": engine,
-                   "ours": ours, "cvc5": cvc}
-            with log.open("a") as fh:
-                fh.write(json.dumps(row, default=str) + "\n")
-            done[name] = row
+            row = official_row(args.root, track, path, args.timeout, engine, 1)
+            _append_row(log, row)
+            done[row["problem"]] = row
+    elif not args.report_only:
+        _run_sharded(todo, args, engine, log)
+        done = {}
+        for line in log.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                done[row["problem"]] = row
     rows = [done[f"{t}/{p.relative_to(args.root / t)}"] for t, p in problems
             if f"{t}/{p.relative_to(args.root / t)}" in done]
     if args.recheck:  # checks are recorded beside the append-only log, which is never rewritten
@@ -633,11 +638,60 @@ def official_main(argv: list[str]) -> None:
            "problems_run": len(rows), "summary": summary,
            "command": "nice -n 5 .venv/bin/python benchmarks/bench_synth.py official " + " ".join(argv),
            "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
-    results = REPO / "benchmarks" / "results"
     name = "synth_official" if args.timeout == 30 else f"synth_official_t{args.timeout:g}"
-    (results / f"{name}.json").write_text(json.dumps(out, indent=2, default=str))
-    cactus(rows, args.timeout, results / f"{name}_cactus.png")
+    stem = args.out or REPO / "benchmarks" / "results" / name
+    stem.with_name(stem.name + ".json").write_text(json.dumps(out, indent=2, default=str))
+    cactus(rows, args.timeout, stem.with_name(stem.name + "_cactus.png"))
     print_official(summary)
+
+
+def official_row(root: Path, track: str, path: Path, timeout: float, engine: str, jobs: int) -> dict:
+    """One problem: our engine, then cvc5, one after the other (same load), each answer checked."""
+    load = os.getloadavg()[0]
+    ours = run_ours_official(path, timeout)
+    if ours["status"] == "solved":
+        ours["check"] = check_answer(path, ours["define_funs"])
+    cvc = run_cvc5_official(path, timeout)
+    if cvc["status"] == "answered":
+        cvc["check"] = check_answer(path, cvc["define_funs"])
+    return {"problem": f"{track}/{path.relative_to(root / track)}", "track": track, "timeout": timeout,
+            "loadavg": round(load, 2), "jobs": jobs, "engine_commit": engine, "ours": ours, "cvc5": cvc}
+
+
+def _append_row(log: Path, row: dict) -> None:
+    import fcntl
+
+    with log.open("a") as fh:  # several shards append to one log: one locked write per row
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write(json.dumps(row, default=str) + "\n")
+        fh.flush()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_sharded(todo: list[tuple[str, Path]], args: argparse.Namespace, engine: str, log: Path) -> None:
+    """`--jobs N`: N forked shards, shard k takes problems k, k+N, ...; each problem's two engines still
+    run one after the other in its shard, so both see the same conditions."""
+    pids = []
+    for k in range(args.jobs):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                share = todo[k::args.jobs]
+                for i, (track, path) in enumerate(share):
+                    row = official_row(args.root, track, path, args.timeout, engine, args.jobs)
+                    _append_row(log, row)
+                    print(f"[shard {k}] {i + 1}/{len(share)} {row['problem']}: ours {row['ours']['status']} "
+                          f"{row['ours']['seconds']:.2f}s | cvc5 {row['cvc5']['status']} "
+                          f"{row['cvc5']['seconds']:.2f}s | load {row['loadavg']}", flush=True)
+            except BaseException as exc:  # noqa: BLE001 - one line, the shard's exit code says it
+                print(f"[shard {k}] stopped: {type(exc).__name__}: {exc}", flush=True)
+                code = 1
+            os._exit(code)
+        pids.append(pid)
+    failed = sum(os.waitpid(pid, 0)[1] != 0 for pid in pids)
+    if failed:
+        print(f"{failed} shard(s) stopped early; rerun the same command to resume", flush=True)
 
 
 def official_summary(rows: list[dict]) -> dict:

@@ -48,9 +48,10 @@ INITIAL_RANDOM_POINTS = 8  # random inputs before the first candidate (then coun
 SI_SHARE = 0.6  # share of the time given to decision lists (si mode) before divide and conquer
 SEQUENTIAL_SHARE = 0.7  # share of the time for one-function-at-a-time search (several functions)
 SEQUENTIAL_BRANCHING = 3  # candidates tried per function and level in that search
+SPEC_TERMS_QUERY_MS = 100  # Z3 budget of the first cover query, over every output term the spec names
 COVER_QUERY_MS = 500  # Z3 budget of the cover query before the full decision-list check
 INFEASIBLE_AFTER_S = 0.25  # search time before the infeasibility check (`_Solver.infeasible`)
-INFEASIBLE_QUERY_MS = 2000  # its Z3 budget (at most a quarter of the time left)
+INFEASIBLE_QUERY_MS = 1000  # its Z3 budget (at most a quarter of the time left)
 MAX_EXAMPLE_POINTS = 200  # inputs read off the constraints' guards, used as the first points
 
 
@@ -356,18 +357,20 @@ class _Solver:
             return True
         return False
 
-    def verify_list(self, conditions: _ConditionMaker, terms: list[Term]) -> bool:
-        """Z3 check of the decision list over `terms`, built in Z3 directly (no term round trip)."""
+    def verify_list(self, conditions: _ConditionMaker, terms: list[Term], cover_ms: int = COVER_QUERY_MS,
+                    full: bool = True) -> bool:
+        """Z3 check of the decision list over `terms`, built in Z3 directly (no term round trip);
+        `full=False`: the cover query alone (an unknown answer is then just False)."""
         self.check_time()
         t0 = time.perf_counter()
         # first the cover query (some term meets the spec at every input: then the list is correct,
         # its conditions being the spec itself), cheap for search-like specs; then the list itself,
         # which Z3 handles better for max-like specs
         solver = z3.Solver()
-        solver.set("timeout", max(1, min(COVER_QUERY_MS, self.remaining_ms())))
+        solver.set("timeout", max(1, min(cover_ms, self.remaining_ms())))
         solver.add(z3.Not(z3.Or([conditions.z3_condition(t) for t in terms])))
         res = solver.check()
-        if res == z3.unknown:
+        if res == z3.unknown and full:
             self.check_time()
             solver = z3.Solver()
             solver.set("timeout", max(1, min(10_000, self.remaining_ms())))
@@ -384,7 +387,7 @@ class _Solver:
                 v: z3_value(model, conditions.env[conditions.rename[v].name])  # type: ignore[union-attr]
                 for v, _ in self.spec.variables
             }
-            if not self.points.add(point):
+            if not self.points.add(point) and full:  # (the spec-terms list need not cover the points)
                 raise RuntimeError(f"counterexample {point} repeated for a decision list")
             self.stats.points = len(self.points)
         else:
@@ -654,6 +657,7 @@ class _Solver:
         assert split is not None
         cond_nt, term_grammar = split
         conditions = _ConditionMaker(self.spec, fun, self.shape) if decision_list else None
+        tried_spec_terms = False
         while True:
             cols = self.points.columns()
             inputs, calls = self.call_inputs(fun, cols)
@@ -663,6 +667,14 @@ class _Solver:
             covers: list[np.ndarray] = []
             restart = False
             extracted = [] if conditions is None else conditions.spec_entries(inputs)
+            if extracted and not tried_spec_terms:
+                # first the list over every output term the spec names (cvc5's single-invocation
+                # answer): one Z3 query instead of a CEGIS round per missing term
+                tried_spec_terms = True
+                spec_terms = [e.term for e in extracted]
+                if self.verify_list(conditions, spec_terms, SPEC_TERMS_QUERY_MS, full=False):
+                    return {fun.name: conditions.decision_list(spec_terms)}
+                continue
             try:
                 for level, entries in itertools.chain([(0, extracted)], enum.levels()):
                     self.stats.level, self.stats.programs = level, self.stats.programs + len(entries)
