@@ -486,6 +486,85 @@ def _define_funs(text: str) -> list[str]:
     return out
 
 
+CVC5_SMT_WORKER = r"""
+import sys
+import cvc5
+tm = cvc5.TermManager()
+slv = cvc5.Solver(tm)
+parser = cvc5.InputParser(slv)
+parser.setFileInput(cvc5.InputLanguage.SMT_LIB_2_6, sys.argv[1])
+sm = parser.getSymbolManager()
+out = ""
+while True:
+    cmd = parser.nextCommand()
+    if cmd.isNull():
+        break
+    out += cmd.invoke(slv, sm)
+print(out.strip().splitlines()[-1] if out.strip() else "no output")
+"""
+
+
+def smt_check_text(text: str, define_funs: list[str]) -> str | None:
+    """An SMT-LIB script that is `unsat` iff the answers meet the file's constraints: the SyGuS file
+    (v2.1 syntax) with each synth-fun/synth-inv replaced by its answer, declare-var as declare-const,
+    inv-constraint as its three implications, and `(assert (not (=> assumes constraints)))`. Written
+    from the file's text, not from our reader (an independent check). None if an answer is missing."""
+    from aso.synth.terms import parse_sexpr_forms, parse_sexpr_tree
+
+    answers = {parse_sexpr_tree(d)[1]: d for d in define_funs}
+    forms = parse_sexpr_forms(sygus_v2_text(text) or text)
+    lines, declared, assumes, constraints, invs = ["(set-logic ALL)"], set(), [], [], {}
+    for f in forms:
+        head = f[0]
+        if head == "define-fun":
+            lines.append(_tree_text(f))
+        elif head == "declare-var":
+            declared.add(f[1])
+            lines.append(f"(declare-const {f[1]} {_tree_text(f[2])})")
+        elif head in ("synth-fun", "synth-inv"):
+            if f[1] not in answers:
+                return None
+            lines.append(answers[f[1]])
+            invs[f[1]] = [(p[0], _tree_text(p[1])) for p in f[2]]
+        elif head in ("constraint", "assume"):
+            (constraints if head == "constraint" else assumes).append(_tree_text(f[1]))
+        elif head == "inv-constraint":
+            _, inv, pre, trans, post = f
+            for name, sort in invs[inv]:
+                for v in (name, name + "!"):
+                    if v not in declared:
+                        declared.add(v)
+                        lines.append(f"(declare-const {v} {sort})")
+            cur = " ".join(n for n, _ in invs[inv])
+            nxt = " ".join(n + "!" for n, _ in invs[inv])
+            constraints += [f"(=> ({pre} {cur}) ({inv} {cur}))",
+                            f"(=> (and ({inv} {cur}) ({trans} {cur} {nxt})) ({inv} {nxt}))",
+                            f"(=> ({inv} {cur}) ({post} {cur}))"]
+
+    def conj(xs: list[str]) -> str:
+        return "true" if not xs else xs[0] if len(xs) == 1 else f"(and {' '.join(xs)})"
+    lines.append(f"(assert (not (=> {conj(assumes)} {conj(constraints)})))")
+    lines.append("(check-sat)")
+    return "\n".join(lines) + "\n"
+
+
+def cvc5_check(path: Path, define_funs: list[str], timeout: float = 20.0) -> str:
+    """cvc5 (SMT mode) on `smt_check_text`: verified (unsat) / refuted (sat) / unknown / error."""
+    script = smt_check_text(path.read_text(), define_funs)
+    if script is None:
+        return "incomplete"
+    tmp = Path(tempfile.mkdtemp(prefix="bench_synth_smt_")) / (path.stem + ".smt2")
+    tmp.write_text(script)
+    try:
+        proc = subprocess.run([sys.executable, "-c", CVC5_SMT_WORKER, str(tmp)], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    verdict = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    names = {"unsat": "verified", "sat": "refuted", "unknown": "unknown"}
+    return names.get(verdict, "error: " + (proc.stderr.strip().splitlines() or [verdict])[-1][:200])
+
+
 def _check_worker(path: str, define_funs: list[str], run_z3: bool = True):
     def work(publish):
         from aso.synth.grammar import derives
@@ -568,6 +647,9 @@ def official_main(argv: list[str]) -> None:
     ap.add_argument("--jobs", type=int, default=1,
                     help="problems run in parallel (forked shards); each problem's two engines one after "
                          "the other in its shard. The load average is recorded per problem")
+    ap.add_argument("--cvc5-check", action="store_true",
+                    help="also check each of our answers with cvc5 (SMT: the constraints with our "
+                         "define-funs substituted, from the file text); <run-dir>/cvc5_checks.jsonl")
     ap.add_argument("--recheck", action="store_true",
                     help="re-run the answer checks (grammar + Z3) on the rows already in the run dir")
     args = ap.parse_args(argv)
@@ -630,14 +712,28 @@ def official_main(argv: list[str]) -> None:
             for engine in ("ours", "cvc5"):
                 if engine in checks.get(r["problem"], {}):
                     r[engine]["check"] = checks[r["problem"]][engine]
+    if args.cvc5_check:  # our answers checked by cvc5 as well (recorded beside the log)
+        path_c = run_dir / "cvc5_checks.jsonl"
+        have = {}
+        if path_c.exists():
+            have = {c["problem"]: c for c in map(json.loads, path_c.read_text().splitlines())}
+        for r in tqdm([r for r in rows if r["ours"]["status"] == "solved" and r["problem"] not in have],
+                      desc="cvc5 check of our answers"):
+            verdict = cvc5_check(args.root / r["problem"], r["ours"]["define_funs"])
+            c = {"problem": r["problem"], "ours": verdict}
+            with path_c.open("a") as fh:
+                fh.write(json.dumps(c) + "\n")
+            have[r["problem"]] = c
     summary = official_summary(rows)
+    cvc5_checks = _cvc5_check_summary(run_dir, rows)
     commits = sorted({r.get("engine_commit", "?") for r in rows})
     out = {"timeout_s": args.timeout, "run_dir": str(run_dir), "problems_listed": len(problems),
            "engine_commits": commits,
            "loadavg_mean": round(sum(r["loadavg"] for r in rows) / max(1, len(rows)), 2),
            "problems_run": len(rows), "summary": summary,
            "command": "nice -n 5 .venv/bin/python benchmarks/bench_synth.py official " + " ".join(argv),
-           "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
+           "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+           **({"cvc5_check_of_our_answers": cvc5_checks} if cvc5_checks else {})}
     name = "synth_official" if args.timeout == 30 else f"synth_official_t{args.timeout:g}"
     stem = args.out or REPO / "benchmarks" / "results" / name
     stem.with_name(stem.name + ".json").write_text(json.dumps(out, indent=2, default=str))
@@ -692,6 +788,18 @@ def _run_sharded(todo: list[tuple[str, Path]], args: argparse.Namespace, engine:
     failed = sum(os.waitpid(pid, 0)[1] != 0 for pid in pids)
     if failed:
         print(f"{failed} shard(s) stopped early; rerun the same command to resume", flush=True)
+
+
+def _cvc5_check_summary(run_dir: Path, rows: list[dict]) -> dict | None:
+    """Counts of the cvc5 verdicts on our solved answers (`--cvc5-check`), and the ones not verified."""
+    path = run_dir / "cvc5_checks.jsonl"
+    if not path.exists():
+        return None
+    checks = {c["problem"]: c["ours"] for c in map(json.loads, path.read_text().splitlines())}
+    ours = [r["problem"] for r in rows if r["ours"]["status"] == "solved"]
+    verdicts = [checks[p] for p in ours if p in checks]
+    return {"answers": len(ours), "checked": len(verdicts), "verdicts": _count(verdicts),
+            "not_verified": {p: checks[p] for p in ours if p in checks and checks[p] != "verified"}}
 
 
 def official_summary(rows: list[dict]) -> dict:
