@@ -123,6 +123,37 @@ def test_infeasible_single_invocation(tmp_path):
     assert res.status == "infeasible" and "x" in res.witness
 
 
+def test_infeasible_two_functions(tmp_path):
+    # f + g = x + y and f - g = 1 and f = y: then g = y - 1 and f + g = 2y - 1 = x + y only when x = y - 1
+    p = tmp_path / "inf2.sl"
+    p.write_text("(set-logic LIA)(synth-fun f ((a Int) (b Int)) Int ((Start Int (a b (+ Start Start)))))"
+                 "(synth-fun g ((a Int) (b Int)) Int ((Start Int (a b (- Start Start) 1))))"
+                 "(declare-var x Int)(declare-var y Int)(constraint (= (+ (f x y) (g x y)) (+ x y)))"
+                 "(constraint (= (- (f x y) (g x y)) 1))(constraint (= (f x y) y))(check-synth)")
+    res = solve(load_sygus_spec(p), 10)
+    assert res.status == "infeasible" and res.witness["x"] != res.witness["y"] - 1
+
+
+def test_spec_terms_list_in_one_round(tmp_path):
+    # search-like spec: the outputs 0, 1, 2 named by the constraints make the list at once
+    p = tmp_path / "search.sl"
+    p.write_text("(set-logic LIA)(synth-fun f ((a Int) (b Int) (k Int)) Int)"
+                 "(declare-var x Int)(declare-var y Int)(declare-var k Int)"
+                 "(constraint (=> (< x y) (=> (< k x) (= (f x y k) 0))))"
+                 "(constraint (=> (< x y) (=> (and (> k x) (< k y)) (= (f x y k) 1))))"
+                 "(constraint (=> (< x y) (=> (> k y) (= (f x y k) 2))))(check-synth)")
+    spec = load_sygus_spec(p)
+    res = solve(spec, 10)
+    assert res.status == "solved" and res.stats.rounds == 1
+    assert verify(spec, res.bodies, 10_000)[0] == "verified"
+
+
+def test_warm_up_solves_its_problems():
+    from aso.synth.warmup import warm_up
+
+    assert set(warm_up().values()) == {"solved"}
+
+
 @pytest.mark.parametrize("text,needle", [("(set-logic LIA)(check-synth)", "no synth-fun"),
                                          ("(synth-fun f ((x Real)) Int)", "unsupported sort"),
                                          ("(synth-fun f ((x Int)) Int)(declare-var a Int)(constraint (g a))",
