@@ -129,3 +129,24 @@ def test_bench_over_two_workers_gives_the_serial_report_and_loads_the_model_once
     preds = [json.loads(x) for x in (tmp_path / "pool" / "predictions.jsonl").read_text().splitlines()]
     assert sorted(p["instance_id"] for p in preds) == [IDS[0], IDS[1]]
     assert all("return a + b" in p["model_patch"] for p in preds)
+
+
+def test_an_instance_that_fails_on_the_workers_is_recorded_and_named_not_lost(
+    swe, tmp_path, monkeypatch, capsys
+):
+    preds, common = _three_instances(swe)
+    monkeypatch.setenv("ASO_SWE_REPOS", str(tmp_path / "clones"))  # read by the workers at import
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")  # no network: the clone from GitHub is refused at once
+    (tmp_path / "no_repos").mkdir()
+    out = tmp_path / "run"
+    common[common.index("--repo-cache") + 1] = str(tmp_path / "no_repos")
+    args = ["swe", "evaluate", str(preds), *common, "--workers", "2"]
+    assert main([*args, "--output", str(out)]) == 2
+    err = capsys.readouterr().err.split("\r")[-1].split("\n", 1)[-1]  # after the progress bar
+    assert err.startswith("aso: error: 3 of 3 instance(s) failed on the workers and were not graded (first: ")
+    assert "cannot clone https://github.com/acme/calc" in err and f"--resume {out}" in err
+    assert err.count("\n") == 1
+    report = json.loads((out / "report.json").read_text())
+    assert report["incomplete_ids"] == sorted(IDS) and report["results"] == []
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    assert sorted(e["key"] for e in events if e["event"] == "item_failed") == sorted(IDS)

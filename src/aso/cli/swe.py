@@ -280,14 +280,14 @@ def _raise_for_failed_items(run, missing: list[str], n: int, what: str) -> None:
     """AsoError naming the instances whose work items failed on the workers (kept for --resume)."""
     if not missing:
         return
-    from aso.errors import AsoError
+    from aso.executors.sampling import ItemsFailedError
     from aso.executors.swe import failed_items
 
     errors = failed_items(run, missing)
     first = missing[0]
-    raise AsoError(
+    raise ItemsFailedError(
         f"{len(missing)} of {n} instance(s) failed on the workers and were not {what} (first: {first}: "
-        f"{errors.get(first, 'no result')}); the others are kept, --resume {run.path} retries these"
+        f"{errors.get(first, 'no result')}); finished instances are kept, --resume {run.path} retries these"
     )
 
 
