@@ -366,9 +366,9 @@ def bench(
     }
     pool = make_executor(executor, workers, ray_address)
     here = runs_in_process(pool)
-    if not here:
-        _check_endpoint(model)
     try:
+        if not here:
+            _check_endpoint(model)
         run = open_run("swe bench", config, resume=resume, seed=seed, model_hash=None, output=output)
         rows = done_rows(run)
         todo = [i for i in chosen if i.instance_id not in rows]

@@ -8,6 +8,8 @@ Index:
 - `stream`: `stream_items` / `run_items` write each result into the run directory as it finishes
 - `worker`: per-process state (`worker_model`: the model loads once per worker)
 - `tasks`: the tasks aso fans out (model sampling, sandboxed HumanEval tests)
+- `sampling`, `evaluation`, `synth_batch`, `swe`: the fan-out of `optimize`/`dataset run` sampling,
+  `eval humaneval`, `synth batch` and `swe evaluate|bench` (one SWE-bench instance per item)
 - `testing`: scripted tasks for tests (seeded draws, a worker that dies)
 
 Not handled: scheduling across heterogeneous resources (Ray does that), shipping code to a cluster
