@@ -6,8 +6,10 @@ requirement gets it installed (pylint-dev__pylint-4661's gold patch adds `appdir
 is offline, so this is done in two steps:
 
 1. `missing_requirements`: the spec's install as a pip dry run (`PIP_DRY_RUN`, `PIP_REPORT`), in the
-   sandbox with the network allowed, over the same run venv as the tests: pip's JSON report names
-   what it would install; the project itself (a local directory) is left out.
+   sandbox with the network allowed, over the same run venv as the tests and, as the test run's
+   install, without build isolation (an isolated build's own pip would inherit the variables and
+   report the build requirements): pip's JSON report names what it would install; the project
+   itself (a local directory) is left out; a failed dry run adds nothing.
 2. `fetch_files`: those exact versions downloaded on the host (`pip download --no-deps`, resolved as of
    the environment's package date); `run_tests(wheels=...)` installs them before the install.
 
@@ -38,11 +40,10 @@ def deps_script(env: Env, as_of: str) -> str:
     lines = [
         *overlay_lines(env),
         f'export PIP_DRY_RUN=1 PIP_REPORT="$TMPDIR/aso-report.json" PIP_QUIET=1 PIP_RETRIES=1 {cap}'.rstrip(),
-        "export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off",
+        "export PIP_NO_BUILD_ISOLATION=0 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off",
         *env.spec.eval_commands,
         env.spec.install,
-        f"echo {shlex.quote(REPORT_MARK)}",
-        'cat "$TMPDIR/aso-report.json" 2>/dev/null',
+        f'[ $? -eq 0 ] && echo {shlex.quote(REPORT_MARK)} && cat "$TMPDIR/aso-report.json" 2>/dev/null',
     ]
     return "\n".join(lines) + "\n"
 
@@ -61,15 +62,18 @@ def requirements_from_report(report: dict) -> list[str]:
     return sorted(out)
 
 
-def missing_requirements(env: Env, root: str | Path, timeout: float = 600.0) -> tuple[list[str], str]:
+def missing_requirements(
+    env: Env, root: str | Path, timeout: float = 600.0, scm_version: str | None = None
+) -> tuple[list[str], str]:
     """What the spec's install on the copy `root` would add to `env` (pip's dry run, in the sandbox
-    with the network); (requirements, the run's output)."""
+    with the network; `scm_version` as for `run_tests`); (requirements, the run's output)."""
     if not env.spec.install.strip():
         return [], ""
     limits = SandboxLimits(timeout_s=timeout, cpu_s=int(timeout), memory_mb=8192, max_processes=256)
     policy = SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs, network=True)
     script = {_SCRIPT: deps_script(env, packages_as_of())}
-    result = Sandbox(limits, policy).run(["bash", _SCRIPT], source_dir=root, files=script)
+    extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
+    result = Sandbox(limits, policy).run(["bash", _SCRIPT], source_dir=root, files=script, env=extra)
     log = result.stdout + result.stderr
     if REPORT_MARK not in log:
         return [], log
@@ -103,11 +107,13 @@ def fetch_files(
     return files, done.stdout + done.stderr
 
 
-def added_dependencies(env: Env, root: str | Path) -> tuple[dict[str, bytes], str]:
+def added_dependencies(
+    env: Env, root: str | Path, scm_version: str | None = None
+) -> tuple[dict[str, bytes], str]:
     """Both steps: the files to install before the offline run and a note for the test log."""
     if not env.spec.base_tools:
         return {}, ""
-    reqs, out = missing_requirements(env, root)
+    reqs, out = missing_requirements(env, root, scm_version=scm_version)
     if not reqs:
         return {}, ""
     files, pip_out = fetch_files(env, reqs)

@@ -115,14 +115,10 @@ def evaluate_instance(
         if notes.startswith(APPLY_PATCH_FAIL):
             log_path.write_text(notes)
         else:
-            wheels, deps_note = added_dependencies(env, ws.path)
+            version = scm_version(repo_git, instance.base_commit)
+            wheels, deps_note = added_dependencies(env, ws.path, version)
             run = run_tests(
-                env,
-                ws.path,
-                test_command(instance),
-                timeout=timeout,
-                scm_version=scm_version(repo_git, instance.base_commit),
-                wheels=wheels,
+                env, ws.path, test_command(instance), timeout=timeout, scm_version=version, wheels=wheels
             )
             timeout_note = f"\n>>>>> Tests Timed Out after {timeout:.0f} s\n" if run.timed_out else ""
             log_path.write_text("\n".join([notes, deps_note, run.log]) + timeout_note)
