@@ -27,15 +27,10 @@ def _env(tmp_path: Path, install: str = "", seen: tuple[str, ...] = ()) -> Env:
     """A venv without pip that sees aso's own site-packages (pip, setuptools) through a .pth."""
     venv = tmp_path / "env" / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    purelib = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (Path(purelib) / "_aso_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    purelib = venv / "lib" / f"python{PYTHON}" / "site-packages"
+    (purelib / "_aso_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     spec = EnvSpec("acme/dep", "1", PYTHON, install=install, base_tools=False, site_dirs=seen)
-    return Env(tmp_path / "env", spec, purelib, PYTHON)
+    return Env(tmp_path / "env", spec, str(purelib), PYTHON)
 
 
 def _wheel(folder: Path, name: str, version: str) -> Path:

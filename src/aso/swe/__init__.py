@@ -4,7 +4,9 @@ Index:
 - `Instance`, `load_instances`, `DEFAULT_DATA` (`instances`); `find_repo` clones or a `--repo-cache` (`repos`)
 - `env_spec`, `instance_spec`, `test_command`, `grade`, `parse_test_log`: the official harness's specs,
   parsers and grading, from the `swebench` package (`specs`)
-- `build_env`, `instance_env`, `find_python`, `Env`: one venv per (repository, version) (`envs`)
+- `build_env`, `instance_env`, `find_python`, `Env`: one venv per (repository, version), packages as of
+  Verified's release date, `harness_pip` (`envs`)
+- `added_dependencies`: requirements the patched install adds, fetched before the offline run (`deps`)
 - `run_tests`: the eval script in the sandbox in the instance's environment (`testbed`)
 - `evaluate_instance`, `run_report`: one prediction graded as the harness does (`evaluation`);
   `evaluate_predictions` over a predictions file into a run directory (`batch`)
