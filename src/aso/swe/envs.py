@@ -40,6 +40,7 @@ from typing import Any
 from aso.errors import AsoError, ConfigError
 from aso.runs import atomic_write_text
 from aso.solve import Workspace
+from aso.swe.envyml import ENV_YML_VAR, env_yml_text, env_yml_with_pip, yml_requirements
 from aso.swe.specs import EnvSpec, requirements_text
 
 ENV_ROOT = Path(os.environ.get("ASO_SWE_ENVS") or Path.home() / ".cache" / "aso" / "swe-envs")
@@ -317,6 +318,25 @@ def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
     (Path(purelib) / "_aso_site_dirs.pth").write_text("".join(f"{d}\n" for d in dirs))
 
 
+def _install_each(
+    log: _Log, pip: list[str], reqs: list[str], env: dict[str, str], timeout: float
+) -> list[str]:
+    """Install `reqs` at once, else one by one; the ones pip could not install."""
+    try:
+        log.run("packages (environment.yml, with pip)", [*pip, *reqs], None, env, timeout)
+        return []
+    except EnvBuildError:
+        pass
+    skipped = []
+    for req in reqs:
+        try:
+            log.run(f"package {req} (environment.yml, with pip)", [*pip, req], None, env, timeout)
+        except EnvBuildError:
+            skipped.append(req)
+    log.note(f"environment.yml packages pip could not install (skipped): {', '.join(skipped) or 'none'}")
+    return skipped
+
+
 def build_env(
     spec: EnvSpec,
     repo_git: Path,
@@ -333,10 +353,10 @@ def build_env(
         cached = load_env(spec, root)
         if cached is not None:
             return cached
-    if spec.packages == "environment.yml":
+    if spec.packages == "environment.yml" and not env_yml_with_pip():
         raise EnvBuildError(
             f"{spec.key}: the harness builds it with conda from environment.yml; aso builds pip/venv "
-            "environments only (not supported: conda-only specs)"
+            f"environments only (set {ENV_YML_VAR}=pip to approximate it with pip)"
         )
     python = find_python(spec.python, python_dirs)
     path = Path(root) / spec.key
@@ -380,6 +400,10 @@ def build_env(
                 env,
                 timeout,
             )
+        elif spec.packages == "environment.yml":
+            text = env_yml_text(spec.repo, lambda p: git_show(repo_git, setup_commit, p))
+            info["env_yml"] = "pip (an approximation of the harness's conda environment)"
+            info["env_yml_not_installed"] = _install_each(log, pip, yml_requirements(text), env, timeout)
         elif spec.packages.strip():
             names = [n for n in spec.packages.split() if not n.startswith("python")]
             log.run("packages", [*pip, *names], None, env, timeout)
