@@ -277,7 +277,7 @@ def evaluate(
 
 
 def _raise_for_failed_items(run, missing: list[str], n: int, what: str) -> None:  # noqa: ANN001 - a Run
-    """AsoError naming the instances whose work items failed on the workers (kept for --resume)."""
+    """ItemsFailedError naming the instances whose work items failed on the workers (--resume retries)."""
     if not missing:
         return
     from aso.executors.sampling import ItemsFailedError
