@@ -74,34 +74,41 @@ def _kill_the_workers_when_grading_starts(run_dir, killed):
         time.sleep(0.02)
 
 
+def _pooled_evaluate(evaluate, kind, out, kill=False):
+    """`aso swe evaluate` over two workers of `kind` into `out` (with `kill`: both local workers
+    SIGKILLed once grading starts); returns the item_retried events."""
+    killed: list[int] = []
+    killer = threading.Thread(target=_kill_the_workers_when_grading_starts, args=(out, killed))
+    if kill:
+        killer.start()
+    try:
+        assert main([*evaluate, "--executor", kind, "--workers", "2", "--output", str(out)]) == 0
+    finally:
+        if kill:
+            killer.join()
+    assert len(killed) == (2 if kill else 0)
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    return [e for e in events if e["event"] == "item_retried"]
+
+
 def test_evaluate_over_local_and_ray_workers_gives_the_serial_report_retries_and_resumes(swe, tmp_path):
     preds, common = _three_instances(swe)
     evaluate = ["swe", "evaluate", str(preds), *common]
+    # first, with no environment built yet: two workers need it, one builds it, the other waits for it
+    retried = _pooled_evaluate(evaluate, "local", tmp_path / "local", kill=True)
+    assert retried and all(e["attempts"] == 2 for e in retried)  # the killed workers' items, again
     assert main([*evaluate, "--output", str(tmp_path / "serial")]) == 0
     serial = _report(tmp_path / "serial")
     assert serial["resolved_ids"] == [IDS[0]] and serial["empty_patch_ids"] == [IDS[1]]
     assert serial["error_ids"] == [IDS[2]] and len(serial["results"]) == 3
+    assert _pooled_evaluate(evaluate, "ray", tmp_path / "ray") == []
     for kind in ("local", "ray"):
         out = tmp_path / kind
-        pool = ["--executor", kind, "--workers", "2"]
-        killed: list[int] = []
-        if kind == "local":  # both workers killed mid-grading: their items are graded again
-            killer = threading.Thread(target=_kill_the_workers_when_grading_starts, args=(out, killed))
-            killer.start()
-        try:
-            assert main([*evaluate, *pool, "--output", str(out)]) == 0
-        finally:
-            if kind == "local":
-                killer.join()
         assert _report(out) == serial
         assert sorted(_graded(out)) == sorted(IDS)
         assert all((out / "logs" / i / "test_output.txt").exists() for i in IDS)
-        if kind == "local":
-            events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
-            retried = [e for e in events if e["event"] == "item_retried"]
-            assert len(killed) == 2 and retried and all(e["attempts"] == 2 for e in retried)
         _forget(out, IDS[1])
-        assert main([*evaluate, *pool, "--resume", str(out)]) == 0
+        assert main([*evaluate, "--executor", kind, "--workers", "2", "--resume", str(out)]) == 0
         assert _graded(out) == [i for i in _graded(out) if i != IDS[1]] + [IDS[1]]  # only the forgotten one
         assert sorted(_graded(out)) == sorted(IDS) and _report(out) == serial
 
