@@ -3,14 +3,17 @@ verdict (gold patch resolved, empty patch unresolved), and what do environment b
 
 Instance rule (stated, not hand-picked): the Verified parquet in dataset order, the first --per-repo
 instances of each repository in --repos (the repositories whose mirrors are fetched under
---repo-cache and whose harness specs are pip-buildable: environment.yml/conda specs excluded).
+--repo-cache and whose harness specs are pip-buildable: environment.yml/conda specs excluded, unless
+ASO_SWE_ENV_YML=pip asks for aso's pip approximation of them; use --result to keep such a run apart).
 
 For each instance: build (or reuse) the (repository, version) environment (its build time is charged to
-the first instance that needs it), grade the gold patch, then the empty patch; the official verdict of
-a Verified instance is gold resolved and empty unresolved (the dataset's validation). For the empty
+the first instance that needs it; packages as of $ASO_SWE_AS_OF, default Verified's release date), grade
+the gold patch, then the empty patch; the official verdict of a Verified instance is gold resolved and
+empty unresolved (the dataset's validation). For the empty
 patch the harness never runs the tests (an empty prediction is unresolved by rule); here they are run,
 and agreement means the graded tests fail without the fix. Per-instance rows are appended to
---state (JSONL), so an interrupted run resumes.
+--state (JSONL), so an interrupted run resumes. For each unresolved gold patch the summary says how many
+failing counted tests show a network error in the kept log (this machine has no network).
 
 With --solve N: instead, the embedded model (or --model) solves the first N of the same instances, taken
 round-robin over the repositories (one of each repository first), under the honest protocol, through
@@ -200,6 +203,7 @@ def main() -> None:
     ap.add_argument("--max-iterations", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--result", default="swebench", help="name of the benchmarks/results JSON")
     args = ap.parse_args()
 
     from aso.swe import load_instances
@@ -261,10 +265,12 @@ def main() -> None:
         per_repo[r["repo"]][1] += 1
     print(f"agreement with the official verdict: {agree}/{len(rows)} instances, {len(per_repo)} repositories")
     write_result(
-        "swebench",
+        args.result,
         {
             "command": "python benchmarks/bench_swebench.py " + " ".join(sys.argv[1:]),
             "rule": f"first {args.per_repo} Verified instances (dataset order) of each of {repos}",
+            "environment_yml": os.environ.get("ASO_SWE_ENV_YML", "") or "refused (conda-only)",
+            "packages_as_of": os.environ.get("ASO_SWE_AS_OF", "2024-08-13T00:00:00Z (default)"),
             "loadavg": os.getloadavg(),
             "instances": len(rows),
             "agreement": agree,

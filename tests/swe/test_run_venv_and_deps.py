@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from aso.swe.deps import fetch_files, missing_requirements, requirements_from_report
-from aso.swe.envs import Env, harness_pip, load_env, packages_as_of, pip_cap_env
+from aso.swe.envs import Env, load_env
+from aso.swe.pipdate import packages_as_of, pip_cap_env
 from aso.swe.specs import EnvSpec
-from aso.swe.testbed import eval_script, run_tests
+from aso.swe.testbed import eval_script, harness_pip, run_tests
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 

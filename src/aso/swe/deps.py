@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
-from aso.swe.envs import Env, packages_as_of, pip_cap_env, tool_env
+from aso.swe.envs import Env, tool_env
+from aso.swe.pipdate import packages_as_of, pip_cap_env
 from aso.swe.testbed import overlay_lines
 
 REPORT_MARK = ">>>>> aso pip report"

@@ -11,15 +11,13 @@ Steps, as the harness's env and instance images: a venv of the spec's Python (fo
 names installed with pip), its `pip_packages`, the project's build requirements (so that the per-run
 install works offline, without build isolation), then `pre_install` and `install` on a copy of the
 repository at the setup commit (this pulls the project's own dependencies). An `environment.yml`
-spec (conda-only) and a `pre_install` step that needs apt fail with that line; every step has a
-timeout, and stdin is closed (nothing can wait for input).
+spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail with that line;
+every step has a timeout, and stdin is closed (nothing can wait for input).
 
-Package drift: every pip step resolves from PyPI as of `PACKAGES_AS_OF` (pip's `--uploaded-prior-to`,
-with the machine's pip config set aside so local wheel directories cannot bypass it), the date
-SWE-bench Verified's verdicts were fixed: its FAIL_TO_PASS/PASS_TO_PASS lists were validated in
-images built then, and the specs leave most versions open (Sphinx 5.0's tests fail with Pygments 2.19
-of 2025). Only pip itself is taken current (the option needs pip >= 25.3).
-`$ASO_SWE_AS_OF` sets another date; empty or `none` resolves as of today.
+Packages resolve as of Verified's release date (`aso.swe.pipdate`); pip itself is taken current
+for that (the option needs pip >= 25.3), the per-run install uses pip as of the date
+(`aso.swe.testbed.harness_pip`). An `environment.yml` spec can be approximated with pip on request
+(`aso.swe.envyml`).
 """
 
 from __future__ import annotations
@@ -41,6 +39,7 @@ from aso.errors import AsoError, ConfigError
 from aso.runs import atomic_write_text
 from aso.solve import Workspace
 from aso.swe.envyml import ENV_YML_VAR, env_yml_text, env_yml_with_pip, yml_requirements
+from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_has_cap
 from aso.swe.specs import EnvSpec, requirements_text
 
 ENV_ROOT = Path(os.environ.get("ASO_SWE_ENVS") or Path.home() / ".cache" / "aso" / "swe-envs")
@@ -50,28 +49,6 @@ STEP_TIMEOUT_S = 1800.0
 BASE_TOOLS = ("setuptools<75", "wheel")
 """What a fresh conda environment brings besides pip (setuptools capped below 75: older projects'
 setup.py still use APIs that later releases removed)."""
-PACKAGES_AS_OF = "2024-08-13T00:00:00Z"
-"""SWE-bench Verified's release: packages uploaded later are not considered."""
-
-
-def packages_as_of() -> str:
-    """The cap date of package resolution ('' = none): `$ASO_SWE_AS_OF`, else `PACKAGES_AS_OF`."""
-    value = os.environ.get("ASO_SWE_AS_OF", PACKAGES_AS_OF).strip()
-    return "" if value.lower() in ("", "none") else value
-
-
-def pip_cap_env(as_of: str) -> dict[str, str]:
-    """Environment variables that make pip resolve as of `as_of` ({} for no cap). The CA bundle the
-    caller's pip is told about (`PIP_CERT`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`) is kept, as the
-    machine's pip config is set aside."""
-    if not as_of:
-        return {}
-    env = {"PIP_UPLOADED_PRIOR_TO": as_of, "PIP_CONFIG_FILE": os.devnull}
-    for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        if os.path.isfile(os.environ.get(name, "")):
-            env["PIP_CERT"] = os.environ[name]
-            break
-    return env
 
 
 class EnvBuildError(AsoError):
@@ -298,16 +275,6 @@ def tool_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _pip_has_cap(venv: Path) -> bool:
-    done = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return "--uploaded-prior-to" in done.stdout
-
-
 def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -381,7 +348,7 @@ def build_env(
         log.run("venv", [str(python), "-m", "venv", str(venv)], None, env, timeout)
         if spec.base_tools:
             log.run("pip (current)", [*pip, "-U", "pip"], None, env, timeout)
-            if as_of and not _pip_has_cap(venv):
+            if as_of and not pip_has_cap(venv):
                 info["as_of_ignored"] = "this Python's newest pip has no --uploaded-prior-to"
                 log.note(f"packages NOT capped at {as_of}: {info['as_of_ignored']}")
             elif as_of:
@@ -450,39 +417,6 @@ def build_env(
     )
     atomic_write_text(path / "env.json", json.dumps(info, indent=2))
     return Env(path, spec, probe[0], probe[1])
-
-
-HARNESS_PIP = "aso-harness-pip"
-"""Directory in the venv holding pip as of the package date (`harness_pip`)."""
-
-
-def harness_pip(env: Env) -> Path | None:
-    """pip as of the environment's package date, installed once into the venv's `aso-harness-pip`
-    directory (None for offline specs, no date, or when it cannot be fetched). The per-run install
-    uses it, as the harness's env had it: pip before 25.1 installs a setup.py-only project in editable
-    mode with `setup.py develop` (the checkout goes on sys.path), pip 25.1+ with a PEP 660 import hook
-    that keeps the checkout off sys.path (pylint 2.9's `register_plugins` then loads no checker)."""
-    as_of = env_status(env.spec, env.path.parent).get("as_of", "")
-    if not env.spec.base_tools or not as_of:
-        return None
-    target = env.venv / HARNESS_PIP
-    if (target / "pip" / "__init__.py").exists():
-        return target
-    tmp = env.venv / f".{HARNESS_PIP}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    done = subprocess.run(
-        [str(env.python), "-m", "pip", "install", "--no-deps", "--target", str(tmp), "pip"],
-        env=tool_env(env.venv, pip_cap_env(as_of)),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0 or not (tmp / "pip" / "__init__.py").exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-        return None
-    os.replace(tmp, target)
-    return target
 
 
 def instance_env(

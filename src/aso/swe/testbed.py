@@ -8,12 +8,16 @@ harness's markers. The whole output is the test log the official parser reads.
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
-from aso.swe.envs import Env, harness_pip
+from aso.swe.envs import Env, env_status, tool_env
+from aso.swe.pipdate import pip_cap_env
 from aso.swe.specs import END_TEST_OUTPUT, START_TEST_OUTPUT
 
 CANNOT_START = "aso-sandbox: cannot start"
@@ -32,6 +36,39 @@ symlink to `sys.executable` made elsewhere still runs in the venv. tox-current-e
 command, `tox --current-env`) links `.tox/py39/bin/python` to `sys.executable`; in the harness's
 conda env that resolves to a real prefix, but a venv's python symlinked from another directory finds
 no `pyvenv.cfg` there and starts as the bare base interpreter (`No module named pytest`)."""
+
+
+HARNESS_PIP = "aso-harness-pip"
+"""Directory in the venv holding pip as of the package date (`harness_pip`)."""
+
+
+def harness_pip(env: Env) -> Path | None:
+    """pip as of the environment's package date, installed once into the venv's `aso-harness-pip`
+    directory (None for offline specs, no date, or when it cannot be fetched). The per-run install
+    uses it, as the harness's env had it: pip before 25.1 installs a setup.py-only project in editable
+    mode with `setup.py develop` (the checkout goes on sys.path), pip 25.1+ with a PEP 660 import hook
+    that keeps the checkout off sys.path (pylint 2.9's `register_plugins` then loads no checker)."""
+    as_of = env_status(env.spec, env.path.parent).get("as_of", "")
+    if not env.spec.base_tools or not as_of:
+        return None
+    target = env.venv / HARNESS_PIP
+    if (target / "pip" / "__init__.py").exists():
+        return target
+    tmp = env.venv / f".{HARNESS_PIP}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    done = subprocess.run(
+        [str(env.python), "-m", "pip", "install", "--no-deps", "--target", str(tmp), "pip"],
+        env=tool_env(env.venv, pip_cap_env(as_of)),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0 or not (tmp / "pip" / "__init__.py").exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    os.replace(tmp, target)
+    return target
 
 
 class TestbedError(Exception):
