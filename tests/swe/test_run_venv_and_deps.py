@@ -1,6 +1,7 @@
 """The run venv and the patched install's dependencies, on throw-away environments (no network):
 a symlink to the run venv's python made elsewhere (tox-current-env's `.tox/py39/bin/python`) still
-runs in the venv; a requirement the patched copy adds is found by pip's dry run in the sandbox,
+runs in the venv; a requirement the patched copy adds is found by pip's offline dry run of the project
+and resolved without it (the project's code never runs with the network),
 fetched on the host and installed before the offline test run; packages resolve as of a date."""
 
 import base64
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from aso.swe import deps
 from aso.swe.deps import fetch_files, missing_requirements, requirements_from_report
 from aso.swe.envs import Env, load_env
 from aso.swe.pipdate import packages_as_of, pip_cap_env
@@ -85,7 +87,7 @@ def test_requirements_from_a_pip_report_leave_out_the_project():
     assert requirements_from_report({}) == []
 
 
-def test_a_requirement_the_patch_adds_is_found_fetched_and_installed_offline(tmp_path):
+def test_a_requirement_the_patch_adds_is_found_fetched_and_installed_offline(tmp_path, monkeypatch):
     wheels = tmp_path / "index"
     wheels.mkdir()
     _wheel(wheels, "tinydep", "0.3")
@@ -98,7 +100,18 @@ def test_a_requirement_the_patch_adds_is_found_fetched_and_installed_offline(tmp
     )
     install = f"python -m pip install --no-build-isolation --no-index --find-links {wheels} -e ."
     env = _env(tmp_path, install, seen=(str(wheels),))  # the sandbox sees the local index
-    reqs, out = missing_requirements(env, work, timeout=120)
+    index = ["--no-index", "--find-links", str(wheels)]
+    runs = []
+
+    class Recording(deps.Sandbox):
+        def run(self, cmd, source_dir=None, **kw):
+            runs.append((self.policy.network, Path(source_dir).resolve() == work.resolve()))
+            return super().run(cmd, source_dir=source_dir, **kw)
+
+    monkeypatch.setattr(deps, "Sandbox", Recording)
+    reqs, out = missing_requirements(env, work, timeout=120, index_args=index)
+    # the patched project's code (its setup.py) runs offline; only our resolver has the network
+    assert runs == [(False, True), (True, False)], runs
     assert reqs == ["tinydep==0.3"], out
     files, pip_out = fetch_files(env, reqs, index_args=["--no-index", "--find-links", str(wheels)])
     assert list(files) == ["tinydep-0.3-py3-none-any.whl"], pip_out
@@ -139,3 +152,25 @@ def test_the_install_runs_with_the_dated_pip_and_offline_envs_have_none(tmp_path
     assert lines.index(")") < lines.index("echo '>>>>> Start Test Output'")
     assert "python -m pip install -e ." in eval_script(env, "pytest -rA").splitlines()
     assert harness_pip(env) is None  # an offline ($ASO_SWE_SPECS) spec: the environment's own pip
+
+
+def test_the_projects_requirements_and_extras_come_from_its_no_deps_report():
+    report = {
+        "install": [
+            {
+                "download_info": {"url": "file:///testbed", "dir_info": {"editable": True}},
+                "metadata": {
+                    "name": "proj",
+                    "version": "1",
+                    "requires_dist": ["appdirs>=1.4", "pytest; extra == 'test'"],
+                },
+                "requested_extras": ["test"],
+            },
+            {
+                "download_info": {"url": "https://files.example/x.whl"},
+                "metadata": {"name": "x", "version": "2"},
+            },
+        ]
+    }
+    assert deps.project_requirements(report) == (["appdirs>=1.4", "pytest; extra == 'test'"], ["test"])
+    assert deps.project_requirements({}) == ([], [])

@@ -5,11 +5,16 @@ the network: a patch (or a base commit later than the environment's setup commit
 requirement gets it installed (pylint-dev__pylint-4661's gold patch adds `appdirs`). aso's test run
 is offline, so this is done in two steps:
 
-1. `missing_requirements`: the spec's install as a pip dry run (`PIP_DRY_RUN`, `PIP_REPORT`), in the
-   sandbox with the network allowed, over the same run venv as the tests and, as the test run's
-   install, without build isolation (an isolated build's own pip would inherit the variables and
-   report the build requirements): pip's JSON report names what it would install; the project
-   itself (a local directory) is left out; a failed dry run adds nothing.
+1. `missing_requirements`, in two sandboxed runs so that the patched project's code never runs with
+   the network: (a) the spec's install as a pip dry run with `--no-deps` and no index (`PIP_DRY_RUN`,
+   `PIP_REPORT`, `PIP_NO_DEPS`, `PIP_NO_INDEX`), offline, over the same run venv as the tests and, as
+   the test run's install, without build isolation (an isolated build's own pip would inherit the
+   variables): pip's JSON report gives the project's `requires_dist` and requested extras; (b) a
+   fixed script of ours, with the network and without the project, keeps the requirements whose
+   markers hold in the environment's interpreter (for the requested extras), re-spells each from its
+   parsed name, extras and specifier (URL requirements are refused) and resolves them with a pip dry
+   run: its report names what would be added (PyPI packages, built as when an environment is built).
+   A failed run adds nothing.
 2. `fetch_files`: those exact versions downloaded on the host (`pip download --no-deps`, resolved as of
    the environment's package date); `run_tests(wheels=...)` installs them before the install.
 
@@ -35,16 +40,56 @@ REPORT_MARK = ">>>>> aso pip report"
 _SCRIPT = ".aso_deps.sh"
 
 
-def deps_script(env: Env, as_of: str) -> str:
-    """The sandbox script: the run venv, the spec's install as a dry run, the report after a mark."""
-    cap = " ".join(f"{k}={shlex.quote(v)}" for k, v in pip_cap_env(as_of).items())
+_RESOLVE = ".aso_resolve.py"
+_RESOLVE_CODE = r"""
+import json, subprocess, sys
+from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+
+doc = json.load(open(sys.argv[1]))
+extras = [""] + list(doc.get("extras", []))
+keep = []
+for text in doc["requires"]:
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        print("aso: not a requirement, skipped:", repr(text)); continue
+    if req.url:
+        print("aso: a URL requirement is not fetched:", req.name); continue
+    if req.marker is not None and not any(req.marker.evaluate({"extra": e}) for e in extras):
+        continue
+    extra_part = "[" + ",".join(sorted(req.extras)) + "]" if req.extras else ""
+    keep.append(req.name + extra_part + str(req.specifier))
+if not keep:
+    print(REPORT_MARK); print("{}"); sys.exit(0)
+cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", sys.argv[2], *sys.argv[3:]]
+cmd += keep
+if subprocess.run(cmd).returncode == 0:
+    print(REPORT_MARK); print(open(sys.argv[2]).read())
+"""
+
+
+def deps_script(env: Env) -> str:
+    """The offline sandbox script: the run venv, the spec's install as a `--no-deps` dry run without an
+    index, the report after a mark."""
     lines = [
         *overlay_lines(env),
-        f'export PIP_DRY_RUN=1 PIP_REPORT="$TMPDIR/aso-report.json" PIP_QUIET=1 PIP_RETRIES=1 {cap}'.rstrip(),
+        'export PIP_DRY_RUN=1 PIP_REPORT="$TMPDIR/aso-report.json" PIP_QUIET=1 PIP_NO_DEPS=1 PIP_NO_INDEX=1',
         "export PIP_NO_BUILD_ISOLATION=0 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off",
         *env.spec.eval_commands,
         env.spec.install,
         f'[ $? -eq 0 ] && echo {shlex.quote(REPORT_MARK)} && cat "$TMPDIR/aso-report.json" 2>/dev/null',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def resolve_script(env: Env, as_of: str, index_args: Sequence[str] = ()) -> str:
+    """The networked sandbox script (no project files): our resolver over `requires.json`."""
+    cap = " ".join(f"{k}={shlex.quote(v)}" for k, v in pip_cap_env(as_of).items())
+    args = " ".join(shlex.quote(a) for a in index_args)
+    lines = [
+        *overlay_lines(env),
+        f"export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off PIP_RETRIES=1 {cap}".rstrip(),
+        f'python {_RESOLVE} requires.json "$TMPDIR/aso-resolve.json" {args}'.rstrip(),
     ]
     return "\n".join(lines) + "\n"
 
@@ -63,27 +108,64 @@ def requirements_from_report(report: dict) -> list[str]:
     return sorted(out)
 
 
+def project_requirements(report: dict) -> tuple[list[str], list[str]]:
+    """(`requires_dist`, requested extras) of the local project(s) in a `--no-deps` pip report."""
+    requires: list[str] = []
+    extras: list[str] = []
+    for item in report.get("install", []):
+        if "dir_info" in item.get("download_info", {}):
+            requires += [str(r) for r in item.get("metadata", {}).get("requires_dist", []) or []]
+            extras += [str(e) for e in item.get("requested_extras", []) or []]
+    return requires, extras
+
+
+def _report_after_mark(log: str) -> dict | None:
+    if REPORT_MARK not in log:
+        return None
+    try:
+        doc = json.loads(log.partition(REPORT_MARK)[2].strip() or "{}")
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def missing_requirements(
-    env: Env, root: str | Path, timeout: float = 600.0, scm_version: str | None = None
+    env: Env,
+    root: str | Path,
+    timeout: float = 600.0,
+    scm_version: str | None = None,
+    index_args: Sequence[str] = (),
 ) -> tuple[list[str], str]:
-    """What the spec's install on the copy `root` would add to `env` (pip's dry run, in the sandbox
-    with the network; `scm_version` as for `run_tests`); (requirements, the run's output)."""
+    """What the spec's install on the copy `root` would add to `env` (module doc: the project's metadata
+    offline, then its requirements resolved with the network without the project; `scm_version` as for
+    `run_tests`; `index_args` for pip, e.g. a local index); (requirements, the runs' output)."""
     if not env.spec.install.strip():
         return [], ""
     limits = SandboxLimits(timeout_s=timeout, cpu_s=int(timeout), memory_mb=8192, max_processes=256)
-    policy = SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs, network=True)
-    script = {_SCRIPT: deps_script(env, packages_as_of())}
+    offline = SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs, network=False)
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
-    result = Sandbox(limits, policy).run(["bash", _SCRIPT], source_dir=root, files=script, env=extra)
-    log = result.stdout + result.stderr
-    if REPORT_MARK not in log:
+    script = {_SCRIPT: deps_script(env)}
+    first = Sandbox(limits, offline).run(["bash", _SCRIPT], source_dir=root, files=script, env=extra)
+    log = first.stdout + first.stderr
+    report = _report_after_mark(log)
+    if report is None:
         return [], log
-    before, _, after = log.partition(REPORT_MARK)
-    try:
-        report = json.loads(after.strip() or "{}")
-    except ValueError:
-        return [], before
-    return requirements_from_report(report), before
+    requires, extras = project_requirements(report)
+    if not requires:
+        return [], log
+    networked = SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs, network=True)
+    files = {
+        _SCRIPT: resolve_script(env, packages_as_of(), index_args),
+        _RESOLVE: _RESOLVE_CODE.replace("REPORT_MARK", repr(REPORT_MARK)),
+        "requires.json": json.dumps({"requires": requires, "extras": extras}),
+    }
+    with tempfile.TemporaryDirectory(prefix="aso-resolve-") as empty:
+        second = Sandbox(limits, networked).run(["bash", _SCRIPT], source_dir=empty, files=files)
+    log = log.partition(REPORT_MARK)[0] + second.stdout.partition(REPORT_MARK)[0] + second.stderr
+    resolved = _report_after_mark(second.stdout)
+    if resolved is None:
+        return [], log
+    return requirements_from_report(resolved), log
 
 
 def fetch_files(
