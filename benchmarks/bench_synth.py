@@ -13,7 +13,8 @@ are appended to `<run-dir>/results.jsonl` and finished problems are skipped on a
     git --git-dir=<mirror>/repo archive HEAD comp/2019 | tar -x -C ~/.cache/aso/sygus
 
 Run: nice -n 5 .venv/bin/python benchmarks/bench_synth.py official ~/.cache/aso/sygus/comp/2019 --timeout 30
-Writes benchmarks/results/synth_official.json and synth_official_cactus.png.
+[--jobs 2] [--out benchmarks/results/synth_official_t30] [--cvc5-check]
+Writes benchmarks/results/synth_official.json and synth_official_cactus.png (or --out's stem).
 
 `dex` (the default when no sub-command is given): the DEX hole specs and the small sample below.
 Problems: every hole of the nine DEX hole specs (with the `_ref.yaml` kernel where one exists;
@@ -486,22 +487,9 @@ def _define_funs(text: str) -> list[str]:
     return out
 
 
-CVC5_SMT_WORKER = r"""
-import sys
-import cvc5
-tm = cvc5.TermManager()
-slv = cvc5.Solver(tm)
-parser = cvc5.InputParser(slv)
-parser.setFileInput(cvc5.InputLanguage.SMT_LIB_2_6, sys.argv[1])
-sm = parser.getSymbolManager()
-out = ""
-while True:
-    cmd = parser.nextCommand()
-    if cmd.isNull():
-        break
-    out += cmd.invoke(slv, sm)
-print(out.strip().splitlines()[-1] if out.strip() else "no output")
-"""
+# the same worker in SMT-LIB mode, for the check of our answers (`cvc5_check`)
+CVC5_SMT_WORKER = (CVC5_FILE_WORKER.replace('slv.setOption("sygus", "true")\n', "")
+                   .replace("SYGUS_2_1", "SMT_LIB_2_6"))
 
 
 def smt_check_text(text: str, define_funs: list[str]) -> str | None:
@@ -560,7 +548,8 @@ def cvc5_check(path: Path, define_funs: list[str], timeout: float = 20.0) -> str
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout"
-    verdict = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    output = json.loads(proc.stdout.strip().splitlines()[-1])["output"] if proc.returncode == 0 else ""
+    verdict = output.strip().splitlines()[-1] if output.strip() else ""
     names = {"unsat": "verified", "sat": "refuted", "unknown": "unknown"}
     return names.get(verdict, "error: " + (proc.stderr.strip().splitlines() or [verdict])[-1][:200])
 

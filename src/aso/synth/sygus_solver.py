@@ -238,9 +238,14 @@ def verify(spec: SygusSpec, bodies: dict[str, Term], timeout_ms: int) -> tuple[s
     _register(spec, bodies)
     env = {v: z3_var(v, s) for v, s in spec.variables}
     shape_whole = _shape(spec).whole
+    return check_valid(to_z3(shape_whole, env), env, timeout_ms)
+
+
+def check_valid(formula: z3.ExprRef, env: dict[str, z3.ExprRef], timeout_ms: int) -> tuple[str, dict | None]:
+    """Is `formula` valid over the variables `env`? `verified`, `unknown`, or `counterexample` + point."""
     solver = z3.Solver()
     solver.set("timeout", max(1, int(timeout_ms)))
-    solver.add(z3.Not(to_z3(shape_whole, env)))
+    solver.add(z3.Not(formula))
     res = solver.check()
     if res == z3.unsat:
         return "verified", None
@@ -330,16 +335,7 @@ class _Solver:
         for c, out in outs.items():
             args = {p: to_z3(a, env) for (p, _), a in zip(funs[c.op].params, c.args, strict=True)}
             pairs.append((out, to_z3(bodies[c.op], args)))
-        solver = z3.Solver()
-        solver.set("timeout", max(1, int(timeout_ms)))
-        solver.add(z3.Not(z3.substitute(phi, *pairs) if pairs else phi))
-        res = solver.check()
-        if res == z3.unsat:
-            return "verified", None
-        if res == z3.unknown:
-            return "unknown", None
-        model = solver.model()
-        return "counterexample", {name: z3_value(model, var) for name, var in env.items()}
+        return check_valid(z3.substitute(phi, *pairs) if pairs else phi, env, timeout_ms)
 
     def infeasible(self) -> bool:
         """Is there an input where no values of the calls meet the spec? Then no functions do (every
