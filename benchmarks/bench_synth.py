@@ -35,6 +35,7 @@ import gc
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,31 @@ def ours_dex(spec, hole, ref, timeout, hints=()):
             "reason": res.reason[:200]}
 
 
+def hint_variants(spec, hole, ref, timeout, right, partial, repeats):
+    """No hint, the correct hint, a partly correct one: `repeats` runs each, the order rotated every
+    round (none/correct/partial, correct/partial/none, ...) so no variant always runs first. Each
+    variant's record is its median run by search time, with every run's times and the count of rounds
+    in which the hinted run's search was faster than the unhinted one of the same round."""
+    hints = {"none": [], "correct": [right], "partial": [partial]}
+    names = list(hints)
+    runs: dict[str, list[dict]] = {k: [] for k in names}
+    for r in range(repeats):
+        for k in names[r % 3:] + names[:r % 3]:
+            runs[k].append(ours_dex(spec, hole, ref, timeout, hints[k]))
+    out = {}
+    for k in names:
+        ordered = sorted(runs[k], key=lambda x: x["search_seconds"])
+        med = dict(ordered[len(ordered) // 2])
+        med["search_seconds"] = statistics.median(x["search_seconds"] for x in runs[k])
+        med["seconds"] = statistics.median(x["seconds"] for x in runs[k])
+        med["runs_search_seconds"] = [x["search_seconds"] for x in runs[k]]
+        if k != "none":
+            med["rounds_faster_than_none"] = sum(
+                h["search_seconds"] < n["search_seconds"] for h, n in zip(runs[k], runs["none"], strict=True))
+        out[k] = med
+    return out
+
+
 def ours_sygus(path, timeout):
     """Our general solver on one sample file, under the watchdog (same path as the official tracks)."""
     r = run_ours_official(path, timeout)
@@ -199,6 +225,8 @@ def dex_main() -> None:
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--quick", action="store_true", help="DEX only, no hint variants (smoke test)")
     ap.add_argument("--plot-only", action="store_true", help="Redraw the plot from results/synth.json")
+    ap.add_argument("--repeats", type=int, default=9,
+                    help="runs of each hint variant (order rotated); the medians are reported")
     ap.add_argument("--no-cvc5", action="store_true",
                     help="our engine only (DEX holes, with and without hints): results/synth_dex_ours.json")
     args = ap.parse_args()
@@ -223,9 +251,8 @@ def dex_main() -> None:
               f"cvc5 {cvc['status']}/{cvc.get('check', '-')} {cvc['seconds']:.2f}s", flush=True)
         if not args.quick and (name, hole.hole_id) in HINTS:
             right, partial = HINTS[(name, hole.hole_id)]
-            variants = {"none": ours, "correct": ours_dex(spec, hole, ref, args.timeout, [right]),
-                        "partial": ours_dex(spec, hole, ref, args.timeout, [partial])}
-            hint_rows.append({"problem": f"{name}:{hole.hole_id}", **variants})
+            hint_rows.append({"problem": f"{name}:{hole.hole_id}",
+                              **hint_variants(spec, hole, ref, args.timeout, right, partial, args.repeats)})
     for name, spec, hole, ref, _ in dex_holes():
         if ref is None:  # already run without a reference above
             continue
@@ -268,8 +295,9 @@ def dex_main() -> None:
             "cvc5_total_seconds": sum(r["cvc5"]["seconds"] for r in sub),
         }
     for h in hint_rows:
-        h["speedup_correct"] = h["none"]["seconds"] / h["correct"]["seconds"]
-        h["speedup_partial"] = h["none"]["seconds"] / h["partial"]["seconds"]
+        for k in ("correct", "partial"):
+            h[f"speedup_{k}"] = h["none"]["seconds"] / h[k]["seconds"]
+            h[f"search_speedup_{k}"] = h["none"]["search_seconds"] / h[k]["search_seconds"]
     out = {"timeout_s": args.timeout, "summary": summary, "rows": rows, "hints": hint_rows,
            "python": sys.version.split()[0]}
     (REPO / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
@@ -321,9 +349,10 @@ def print_tables(rows, hint_rows, summary) -> None:
         print(f"{label:44} {o['status']:>12} {o['seconds']:8.2f}s {cs:>20} {c['seconds']:8.2f}s")
     if hint_rows:
         heads = " ".join(f"{h:>18}" for h in ("none s/progs", "correct s/progs", "partial s/progs"))
-        print(f"\n{'hole (ours, hints)':44} {heads}")
+        print(f"\n{'hole (ours, hints; median search s)':44} {heads}")
         for h in hint_rows:
-            cells = [f"{h[k]['seconds']:.2f}/{h[k]['programs']}" for k in ("none", "correct", "partial")]
+            cells = [f"{h[k]['search_seconds']:.4f}/{h[k]['programs']}" for k in ("none", "correct",
+                                                                                    "partial")]
             print(f"{h['problem'][:44]:44} " + " ".join(f"{c:>18}" for c in cells))
     print("\nsummary:", json.dumps(summary, indent=1))
 

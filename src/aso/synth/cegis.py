@@ -1,7 +1,8 @@
 """The CEGIS loop for one hole: hints first, then enumeration checked on examples and verified by Z3.
 
     points <- random inputs satisfying pre
-    check each hint (grammar, style, Z3); a verified hint is the incumbent solution
+    check each hint (grammar, style, Z3); a verified hint is the answer (the cheapest of them by
+    style cost; the search stops there, `cost_optimal` not claimed)
     repeat:
         enumerate grammar terms by cost over the points (hints seeded)
         a term passing every point goes to Z3:
@@ -146,7 +147,7 @@ def cegis(problem: HoleProblem, hints: tuple[str, ...] = (), timeout_s: float = 
         if check.counterexample:
             points = add_point(points, check.counterexample)
             res.counterexamples.append(check.counterexample)
-    finished = False
+    finished = best is not None  # a verified hint is the answer: no search (module doc)
     timed_out = False
     found_at: int | None = None  # level of the first solution found by enumeration
     minimize = problem.minimize_cost
