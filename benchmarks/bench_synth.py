@@ -171,8 +171,8 @@ def ours_dex(spec, hole, ref, timeout, hints=()):
 def hint_variants(spec, hole, ref, timeout, right, partial, repeats):
     """No hint, the correct hint, a partly correct one: `repeats` runs each, the order rotated every
     round (none/correct/partial, correct/partial/none, ...) so no variant always runs first. Each
-    variant's record is its median run by search time, with every run's times and the count of rounds
-    in which the hinted run's search was faster than the unhinted one of the same round."""
+    variant's record is its median run by search time, with every run's times and the counts of rounds
+    in which the hinted run was faster than the unhinted one of the same round (search; total)."""
     hints = {"none": [], "correct": [right], "partial": [partial]}
     names = list(hints)
     runs: dict[str, list[dict]] = {k: [] for k in names}
@@ -186,9 +186,11 @@ def hint_variants(spec, hole, ref, timeout, right, partial, repeats):
         med["search_seconds"] = statistics.median(x["search_seconds"] for x in runs[k])
         med["seconds"] = statistics.median(x["seconds"] for x in runs[k])
         med["runs_search_seconds"] = [x["search_seconds"] for x in runs[k]]
+        med["runs_seconds"] = [x["seconds"] for x in runs[k]]
         if k != "none":
-            med["rounds_faster_than_none"] = sum(
-                h["search_seconds"] < n["search_seconds"] for h, n in zip(runs[k], runs["none"], strict=True))
+            pairs = list(zip(runs[k], runs["none"], strict=True))
+            med["rounds_faster_than_none"] = sum(h["search_seconds"] < n["search_seconds"] for h, n in pairs)
+            med["rounds_faster_than_none_total"] = sum(h["seconds"] < n["seconds"] for h, n in pairs)
         out[k] = med
     return out
 

@@ -20,6 +20,7 @@ longer bound the cost: the search stops after the level of its first verified so
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -125,8 +126,10 @@ def passes_examples(problem: HoleProblem, entries: list[Entry], points: dict) ->
 
 
 def cegis(problem: HoleProblem, hints: tuple[str, ...] = (), timeout_s: float = 60.0, seed: int = 0,
-          n_initial: int = 8, verify_timeout_ms: int = 10000) -> CegisResult:
-    """Synthesize a term for `problem` (see the module docstring)."""
+          n_initial: int = 8, verify_timeout_ms: int = 10000,
+          checked: Sequence[tuple[HintCheck, Term | None]] | None = None) -> CegisResult:
+    """Synthesize a term for `problem` (see the module docstring); `checked`: the `check_hint` results
+    of `hints` when the caller has them already (they are not checked again)."""
     start = time.perf_counter()
     deadline = start + timeout_s
     rng = np.random.default_rng(seed)
@@ -134,8 +137,9 @@ def cegis(problem: HoleProblem, hints: tuple[str, ...] = (), timeout_s: float = 
     res = CegisResult(CegisStatus.NOT_FOUND)
     seeds: list[Term] = []
     best: tuple[int, Term] | None = None
-    for text in hints:
-        check, term = check_hint(problem, text, verify_timeout_ms)
+    if checked is None:
+        checked = [check_hint(problem, text, verify_timeout_ms) for text in hints]
+    for check, term in checked:
         res.hints.append(check)
         res.rounds += 1 if check.status in (HintStatus.ACCEPTED, HintStatus.REJECTED) else 0
         if term is not None:

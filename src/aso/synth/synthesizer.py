@@ -210,9 +210,16 @@ def synthesize_hole(spec: HoleSpec, hole: Hole, *, ref: Kernel | None = None, hi
     res = HoleResult(hole.hole_id, HoleStatus.NOT_FOUND)
     if not hint_only:  # hint-only mode stays fast: it only checks the hints
         res.trivial_solutions = find_trivial(problem)
-    witness = realizability_witness(problem, timeout_ms=int(min(10.0, timeout_s) * 1000))
+    t_hints = time.perf_counter()
+    checked = [check_hint(problem, text) for text in hints]
+    hint_seconds = time.perf_counter() - t_hints  # part of the search (CEGIS checks hints first)
+    # a verified hint proves the hole feasible: the realizability query is not needed
+    if any(check.status == HintStatus.ACCEPTED for check, _ in checked):
+        witness = None
+    else:
+        witness = realizability_witness(problem, timeout_ms=int(min(10.0, timeout_s) * 1000))
     if hint_only:
-        _hint_only(problem, hints, res)
+        _hint_only(problem, checked, res)
     if isinstance(witness, dict):
         res.status, res.reason = HoleStatus.INFEASIBLE, _infeasible_reason(problem, witness)
         ref_expr = _reference_hole_expr(problem)
@@ -220,11 +227,12 @@ def synthesize_hole(spec: HoleSpec, hole: Hole, *, ref: Kernel | None = None, hi
             inside = "is" if derives(problem.grammar, ref_expr) else "is not"
             res.reason += f"; the reference expression {describe(ref_expr)} {inside} in the grammar"
     elif not hint_only:
-        out = cegis(problem, hints, max(0.5, timeout_s - (time.perf_counter() - start)), seed)
+        remaining = max(0.5, timeout_s - (time.perf_counter() - start))
+        out = cegis(problem, hints, remaining, seed, checked=checked)
         res.cegis_rounds, res.programs_enumerated = out.rounds, out.programs_enumerated
         res.examples, res.counterexamples, res.hints = out.examples, out.counterexamples, out.hints
         res.cost, res.cost_optimal, res.solution_term = out.cost, out.cost_optimal, out.solution
-        res.search_seconds = out.seconds
+        res.search_seconds = hint_seconds + out.seconds
         res.status = {CegisStatus.SOLVED: HoleStatus.SOLVED, CegisStatus.TIMEOUT: HoleStatus.TIMEOUT,
                       CegisStatus.NOT_FOUND: HoleStatus.NOT_FOUND}[out.status]
         if out.status == CegisStatus.NOT_FOUND:
@@ -244,12 +252,11 @@ def synthesize_hole(spec: HoleSpec, hole: Hole, *, ref: Kernel | None = None, hi
     return res
 
 
-def _hint_only(problem: HoleProblem, hints: tuple[str, ...], res: HoleResult) -> None:
+def _hint_only(problem: HoleProblem, checked: list[tuple[HintCheck, Term | None]], res: HoleResult) -> None:
     from aso.synth.grammar import style_cost
 
     best: tuple[int, Term] | None = None
-    for text in hints:
-        check, term = check_hint(problem, text)
+    for check, term in checked:
         res.hints.append(check)
         res.cegis_rounds += 1 if check.status in (HintStatus.ACCEPTED, HintStatus.REJECTED) else 0
         if check.status == HintStatus.ACCEPTED and term is not None:
@@ -259,7 +266,7 @@ def _hint_only(problem: HoleProblem, hints: tuple[str, ...], res: HoleResult) ->
                 best = (cost, term)
     if best is None:
         res.status = HoleStatus.HINTS_REJECTED
-        res.reason = "no hint verified" if hints else "hint-only mode with no hint for this hole"
+        res.reason = "no hint verified" if checked else "hint-only mode with no hint for this hole"
     else:
         res.status, res.cost, res.solution_term = HoleStatus.SOLVED, best[0], best[1]
 
