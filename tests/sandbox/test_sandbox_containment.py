@@ -96,6 +96,19 @@ def test_cpu_limit() -> None:
     assert res.cpu_s >= 0.9
 
 
+@requires_root
+def test_the_hosts_cgroup_tree_is_hidden_and_the_cpus_stay_visible() -> None:
+    code = (
+        "import os\n"
+        "print('CGROUP', sorted(os.listdir('/sys/fs/cgroup')) if os.path.isdir('/sys/fs/cgroup') else None)\n"
+        "print('CPUS', len(os.sched_getaffinity(0)))\n"
+    )
+    res = Sandbox().run_python(code)
+    assert res.ok and res.fs_isolated, res.stderr
+    assert "CGROUP []" in res.stdout or "CGROUP None" in res.stdout, res.stdout
+    assert f"CPUS {len(os.sched_getaffinity(0))}" in res.stdout, res.stdout
+
+
 def test_file_size_limit() -> None:
     res = Sandbox(SandboxLimits(file_size_mb=1)).run_python("open('big', 'wb').write(b'x' * (4 << 20))")
     assert res.outcome is Outcome.FILE_SIZE, res.stderr

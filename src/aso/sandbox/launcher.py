@@ -53,8 +53,9 @@ def _chown_tree(root: str, uid: int, gid: int) -> None:
 
 def _setup_filesystem(cfg: Config, uid: int, gid: int, notes: list[str]) -> bool:
     """Read-only everything; private tmpfs for /tmp and /dev/shm; empty tmpfs over /run (host unix
-    sockets) and over the caller's home (its keys and tokens); then the work dir read-write and the
-    requested read-only paths put back. Returns True once all of it is in place."""
+    sockets), /sys/fs/cgroup (the host's cgroup tree) and the caller's home (its keys and tokens); then
+    the work dir read-write and the requested read-only paths put back. Returns True once all of it is
+    in place."""
     exposures = [(cfg["root"], True)] + [(p, False) for p in cfg["readonly_paths"] if os.path.exists(p)]
     fds = {path: os.open(path, os.O_PATH) for path, _ in exposures}
     isolation.set_mount_attr(
@@ -71,6 +72,14 @@ def _setup_filesystem(cfg: Config, uid: int, gid: int, notes: list[str]) -> bool
     for target, opts in covers:
         if target != "/" and os.path.isdir(target) and not os.path.islink(target):
             isolation.mount("tmpfs", target, "tmpfs", isolation.MS_NOSUID | isolation.MS_NODEV, opts)
+    # the host's cgroup tree: what it tells (the host's layout, and v1 cpu.shares that programs such as
+    # pylint read as a CPU count of 1) is not the sandbox's; code sees the CPUs it may run on instead
+    if os.path.isdir("/sys/fs/cgroup"):
+        try:
+            flags = isolation.MS_NOSUID | isolation.MS_NODEV
+            isolation.mount("tmpfs", "/sys/fs/cgroup", "tmpfs", flags, small)
+        except OSError as exc:
+            notes.append(f"host /sys/fs/cgroup stays visible (read-only): {exc}")
     try:
         flags = isolation.MS_NOSUID | isolation.MS_NODEV | isolation.MS_NOEXEC
         isolation.mount("proc", "/proc", "proc", flags)
