@@ -136,6 +136,14 @@ class Run:
         """Map item key -> its `item_done` event: what a resumed run must not redo."""
         return {e["key"]: e for e in self.events("item_done")}
 
+    def done_rows(self) -> dict[str, dict[str, Any]]:
+        """Map item key -> the fields it was marked done with (its `item_done` event without the
+        bookkeeping `event`, `t`, `key`)."""
+        return {
+            key: {k: v for k, v in event.items() if k not in ("event", "t", "key")}
+            for key, event in self.done_items().items()
+        }
+
     # --- writing -------------------------------------------------------------------------------
     def log(self, event: str, **data: Any) -> None:
         """Append one event line, flushed and fsynced so a kill loses at most the line being written."""

@@ -328,7 +328,6 @@ def bench(
     from aso.errors import ConfigError
     from aso.executors.sampling import runs_in_process
     from aso.runs import open_run
-    from aso.swe.batch import done_rows
     from aso.swe.envs import ENV_ROOT
     from aso.swe.harness import append_prediction
     from aso.swe.report import bench_report, iterations_histogram
@@ -370,7 +369,7 @@ def bench(
         if not here:
             _check_endpoint(model)
         run = open_run("swe bench", config, resume=resume, seed=seed, model_hash=None, output=output)
-        rows = done_rows(run)
+        rows = run.done_rows()
         todo = [i for i in chosen if i.instance_id not in rows]
         bar = tqdm(total=len(todo), desc="swe bench", unit="instance", dynamic_ncols=True)
         if here:

@@ -30,14 +30,6 @@ def check_predictions(preds: list[dict[str, Any]], known: dict[str, Instance], s
         raise ConfigError(f"{source}: unknown instance_id {unknown[0]!r}")
 
 
-def done_rows(run: Run) -> dict[str, dict[str, Any]]:
-    """The result rows `run` already holds, by instance id (its `item_done` events' fields)."""
-    return {
-        iid: {k: v for k, v in event.items() if k not in ("event", "t", "key")}
-        for iid, event in run.done_items().items()
-    }
-
-
 def _error_row(instance_id: str, error: str, model_patch: str | None) -> dict[str, Any]:
     return {
         "instance_id": instance_id,
@@ -91,7 +83,7 @@ def evaluate_predictions(
     out of the results (an `incomplete_ids` entry; `--resume` grades it again)."""
     from aso.executors.sampling import runs_in_process
 
-    rows = done_rows(run)
+    rows = run.done_rows()
     todo = list({p["instance_id"]: p for p in preds if p["instance_id"] not in rows}.values())  # last wins
     where = {"repo_cache": repo_cache, "env_root": env_root, "python_dirs": python_dirs, "timeout": timeout}
     bar = tqdm(total=len(todo), desc="swe evaluate", unit="instance", dynamic_ncols=True)

@@ -1,8 +1,8 @@
 """The CEGIS loop for one hole: hints first, then enumeration checked on examples and verified by Z3.
 
     points <- random inputs satisfying pre
-    check each hint (grammar, style, Z3); a verified hint is the answer (the cheapest of them by
-    style cost; the search stops there, `cost_optimal` not claimed)
+    each hint checked by the caller (`check_hint`: grammar, style, Z3); a verified hint is the answer
+    (the cheapest of them by style cost; the search stops there, `cost_optimal` not claimed)
     repeat:
         enumerate grammar terms by cost over the points (hints seeded)
         a term passing every point goes to Z3:
@@ -125,29 +125,36 @@ def passes_examples(problem: HoleProblem, entries: list[Entry], points: dict) ->
     return ok.all(axis=1)
 
 
-def cegis(problem: HoleProblem, hints: tuple[str, ...] = (), timeout_s: float = 60.0, seed: int = 0,
-          n_initial: int = 8, verify_timeout_ms: int = 10000,
-          checked: Sequence[tuple[HintCheck, Term | None]] | None = None) -> CegisResult:
-    """Synthesize a term for `problem` (see the module docstring); `checked`: the `check_hint` results
-    of `hints` when the caller has them already (they are not checked again)."""
+def best_verified_hint(
+    problem: HoleProblem, checked: Sequence[tuple[HintCheck, Term | None]]
+) -> tuple[int, Term] | None:
+    """(style cost, term) of the cheapest accepted hint among `check_hint` results (first on ties)."""
+    best: tuple[int, Term] | None = None
+    for check, term in checked:
+        if check.status == HintStatus.ACCEPTED and term is not None:
+            cost = style_cost(problem.style, term)
+            if best is None or cost < best[0]:
+                best = (cost, term)
+    return best
+
+
+def cegis(problem: HoleProblem, checked: Sequence[tuple[HintCheck, Term | None]] = (),
+          timeout_s: float = 60.0, seed: int = 0, n_initial: int = 8,
+          verify_timeout_ms: int = 10000) -> CegisResult:
+    """Synthesize a term for `problem` (see the module docstring); `checked`: the hints, as
+    `check_hint` results."""
     start = time.perf_counter()
     deadline = start + timeout_s
     rng = np.random.default_rng(seed)
     points = sample_points(problem, rng, n_initial)
     res = CegisResult(CegisStatus.NOT_FOUND)
     seeds: list[Term] = []
-    best: tuple[int, Term] | None = None
-    if checked is None:
-        checked = [check_hint(problem, text, verify_timeout_ms) for text in hints]
+    best = best_verified_hint(problem, checked)
     for check, term in checked:
         res.hints.append(check)
         res.rounds += 1 if check.status in (HintStatus.ACCEPTED, HintStatus.REJECTED) else 0
         if term is not None:
             seeds.append(term)
-        if check.status == HintStatus.ACCEPTED and term is not None:
-            cost = style_cost(problem.style, term)
-            if best is None or cost < best[0]:
-                best = (cost, term)
         if check.counterexample:
             points = add_point(points, check.counterexample)
             res.counterexamples.append(check.counterexample)

@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 import yaml
 
-from aso.synth.cegis import CegisStatus, HintCheck, HintStatus, cegis, check_hint, describe
+from aso.synth.cegis import (
+    CegisStatus,
+    HintCheck,
+    HintStatus,
+    best_verified_hint,
+    cegis,
+    check_hint,
+    describe,
+)
 from aso.synth.evaluate import evaluate, evaluate_point
 from aso.synth.examples import n_points, sample_points
 from aso.synth.grammar import derives, grammar_constants
@@ -228,7 +236,7 @@ def synthesize_hole(spec: HoleSpec, hole: Hole, *, ref: Kernel | None = None, hi
             res.reason += f"; the reference expression {describe(ref_expr)} {inside} in the grammar"
     elif not hint_only:
         remaining = max(0.5, timeout_s - (time.perf_counter() - start))
-        out = cegis(problem, hints, remaining, seed, checked=checked)
+        out = cegis(problem, checked, remaining, seed)
         res.cegis_rounds, res.programs_enumerated = out.rounds, out.programs_enumerated
         res.examples, res.counterexamples, res.hints = out.examples, out.counterexamples, out.hints
         res.cost, res.cost_optimal, res.solution_term = out.cost, out.cost_optimal, out.solution
@@ -253,17 +261,11 @@ def synthesize_hole(spec: HoleSpec, hole: Hole, *, ref: Kernel | None = None, hi
 
 
 def _hint_only(problem: HoleProblem, checked: list[tuple[HintCheck, Term | None]], res: HoleResult) -> None:
-    from aso.synth.grammar import style_cost
-
-    best: tuple[int, Term] | None = None
     for check, term in checked:
         res.hints.append(check)
         res.cegis_rounds += 1 if check.status in (HintStatus.ACCEPTED, HintStatus.REJECTED) else 0
-        if check.status == HintStatus.ACCEPTED and term is not None:
-            check.helped = True
-            cost = style_cost(problem.style, term)
-            if best is None or cost < best[0]:
-                best = (cost, term)
+        check.helped = check.status == HintStatus.ACCEPTED and term is not None
+    best = best_verified_hint(problem, checked)
     if best is None:
         res.status = HoleStatus.HINTS_REJECTED
         res.reason = "no hint verified" if checked else "hint-only mode with no hint for this hole"

@@ -191,10 +191,7 @@ def run_batch(
         )
         for name, result in track(finished, total=len(todo), description="hints", disable=not progress):
             run.mark_done(name, **result)
-    done = run.done_items()
-    summary = {
-        name: {k: v for k, v in ev.items() if k not in ("event", "t", "key")} for name, ev in done.items()
-    }
+    summary = run.done_rows()
     holes = []
     for path in sorted((run.path / "results").glob("*.json")):
         holes.extend(json.loads(path.read_text(encoding="utf-8"))["holes"])
