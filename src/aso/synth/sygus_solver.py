@@ -284,12 +284,17 @@ class _Solver:
         now = time.perf_counter()
         if now > self.deadline:
             raise Deadline
-        if self.infeasible_at is not None and now > self.infeasible_at:
-            # the (quantified, sometimes slow) check runs only once the search has taken a while,
-            # so that the problems solved quickly do not pay for it
-            self.infeasible_at = None
-            if self.infeasible():
-                raise _Infeasible
+        if self.infeasible_at is not None and now > self.infeasible_at and self.infeasible_once():
+            raise _Infeasible
+
+    def infeasible_once(self) -> bool:
+        """`infeasible`, the first time only: the (quantified, sometimes slow) check runs once the search
+        has taken `INFEASIBLE_AFTER_S`, or when it ends without an answer, so that the problems solved
+        quickly do not pay for it."""
+        if self.infeasible_at is None:
+            return False
+        self.infeasible_at = None
+        return self.infeasible()
 
     def remaining_ms(self) -> int:
         return int(max(0.05, self.deadline - time.perf_counter()) * 1000)
@@ -330,10 +335,9 @@ class _Solver:
         """`verify` without nested calls: each call's constant in the encoded spec is replaced by the
         body applied to the call's arguments (no re-encoding of the constraints per candidate)."""
         env, outs, phi = self.encoded()
-        funs = {f.name: f for f in self.spec.funs}
         pairs = []
         for c, out in outs.items():
-            args = {p: to_z3(a, env) for (p, _), a in zip(funs[c.op].params, c.args, strict=True)}
+            args = {p: to_z3(a, env) for (p, _), a in zip(self.spec.fun(c.op).params, c.args, strict=True)}
             pairs.append((out, to_z3(bodies[c.op], args)))
         return check_valid(z3.substitute(phi, *pairs) if pairs else phi, env, timeout_ms)
 
@@ -1018,10 +1022,9 @@ def _from_z3(e: z3.ExprRef, memo: dict[int, tuple[z3.ExprRef, Term]]) -> Term:
         return Var(e.decl().name())
     kind = e.decl().kind()
     args = tuple(_from_ast(c, memo) for c in e.children())
-    table = _Z3_KINDS
-    if kind not in table:
+    if kind not in _Z3_KINDS:
         raise ValueError(f"cannot read back Z3 operator {e.decl().name()}")
-    return App(table[kind], args)
+    return App(_Z3_KINDS[kind], args)
 
 
 def solve(
@@ -1043,9 +1046,8 @@ def solve(
     try:
         solver = _Solver(spec, start + timeout_s, seed, hints or {}, stats)
         bodies = solver.run()
-        if bodies is None and solver.infeasible_at is not None:  # search exhausted before the check ran
-            solver.infeasible_at = None
-            solver.infeasible()
+        if bodies is None:  # search exhausted, maybe before the check ran
+            solver.infeasible_once()
         status = "solved" if bodies is not None else ("infeasible" if solver.witness else "not_found")
         witness = solver.witness
     except _Infeasible:
