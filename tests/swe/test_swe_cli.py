@@ -85,6 +85,8 @@ def test_a_repository_that_is_nowhere_names_what_was_tried(swe, capsys, tmp_path
         str(swe["data"]),
         "--repo-cache",
         str(tmp_path / "empty_cache"),
+        "--env-dir",
+        str(swe["envs"]),
     ]
     assert main(args) == 2
     err = capsys.readouterr().err

@@ -8,19 +8,17 @@
   (`aso.cli.swe.bench_instance`); the model is loaded by name in each worker process, once (models are
   cached per process), and never in the driver.
 
-Workers on one machine share the environment directory: `env_lock` (an `flock` per repository under
-`ENV_DIR/.locks/`) makes a worker that needs an environment another worker is building wait, then load
-that build, instead of building it again into the same directory (and likewise for a clone of the
-repository). On a Ray cluster of several machines the run directory and the repository cache must be
-at the same paths on every node (a shared filesystem); the environment directory may be per node (each
-node then builds its own environments, under its own lock).
+Workers on one machine share the environment directory: `aso.swe.envs.instance_env` holds the
+repository's `repo_lock` (an `flock` under `ENV_DIR/.locks/`), so a worker that needs an environment
+another worker is building waits, then loads that build, instead of building it again into the same
+directory (and likewise for a clone of the repository). On a Ray cluster of several machines the run
+directory and the repository cache must be at the same paths on every node (a shared filesystem); the
+environment directory may be per node (each node then builds its own environments, under its own lock).
 """
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,20 +30,6 @@ from aso.runs import Run
 
 GRADE_TASK = "aso.executors.swe:grade_prediction_task"
 BENCH_TASK = "aso.executors.swe:bench_instance_task"
-
-
-@contextmanager
-def env_lock(env_root: str | Path, repo: str) -> Iterator[None]:
-    """Hold the lock of `repo`'s environments and clone under `env_root` (blocks while another process
-    holds it)."""
-    path = Path(env_root) / ".locks" / f"{repo.replace('/', '__')}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def instance_payload(instance: Any) -> dict[str, Any]:
@@ -84,7 +68,6 @@ def grade_prediction_task(payload: dict[str, Any]) -> dict[str, Any]:
         env_root=where["env_root"],
         python_dirs=where["python_dirs"],
         timeout=where["timeout"],
-        env_lock=env_lock(where["env_root"], instance.repo),
     )
 
 
@@ -113,18 +96,10 @@ def grade_predictions_over(
 
 
 def bench_instance_task(payload: dict[str, Any]) -> dict[str, Any]:
-    """Executor task: `aso.cli.swe.bench_instance` for one instance (its environment first made ready
-    under the repository's lock)."""
+    """Executor task: `aso.cli.swe.bench_instance` for one instance."""
     from aso.cli.swe import bench_instance
-    from aso.swe.envs import instance_env
 
-    instance = payload_instance(payload["instance"])
-    options = payload["options"]
-    with env_lock(options["env_root"], instance.repo):
-        instance_env(
-            instance, options["repo_cache"], root=options["env_root"], python_dirs=options["python_dirs"]
-        )
-    return bench_instance(instance, Path(payload["run"]), options)
+    return bench_instance(payload_instance(payload["instance"]), Path(payload["run"]), payload["options"])
 
 
 def bench_instances_over(

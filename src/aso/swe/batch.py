@@ -7,7 +7,6 @@ instances are `mark_done` events. With an executor of several workers, each inst
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +48,12 @@ def grade_prediction(
     env_root: str | Path = ENV_ROOT,
     python_dirs: Sequence[str | Path] = (),
     timeout: float = 1800.0,
-    env_lock: AbstractContextManager | None = None,
 ) -> dict[str, Any]:
     """One prediction's result row (`Evaluation.to_dict()`), or an error row when its environment
-    cannot be built or its tests cannot start (not verdicts). `env_lock` is held while the
-    environment is found or built (workers sharing an environment directory)."""
+    cannot be built or its tests cannot start (not verdicts)."""
     iid = inst.instance_id
     try:
-        with env_lock or nullcontext():
-            env, repo_git = instance_env(inst, repo_cache, root=env_root, python_dirs=python_dirs)
+        env, repo_git = instance_env(inst, repo_cache, root=env_root, python_dirs=python_dirs)
     except EnvBuildError as exc:
         return _error_row(iid, f"environment: {exc}", model_patch)
     try:

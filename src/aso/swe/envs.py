@@ -22,6 +22,7 @@ for that (the option needs pip >= 25.3), the per-run install uses pip as of the 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -30,7 +31,8 @@ import shutil
 import subprocess
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -419,6 +421,20 @@ def build_env(
     return Env(path, spec, probe[0], probe[1])
 
 
+@contextmanager
+def repo_lock(root: str | Path, repo: str) -> Iterator[None]:
+    """Hold the lock of `repo`'s environments and clone under `root` (an `flock` on
+    `ROOT/.locks/owner__name.lock`; blocks while another process holds it)."""
+    path = Path(root) / ".locks" / f"{repo.replace('/', '__')}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def instance_env(
     instance: Any,
     repo_cache: str | Path | None,
@@ -428,13 +444,15 @@ def instance_env(
     force: bool = False,
 ) -> tuple[Env, Path]:
     """The environment and the git directory of `instance` (an `aso.swe.Instance`), built or cloned
-    when missing."""
+    when missing, under the repository's `repo_lock`: processes sharing `root` (workers, or separate
+    commands) wait for a build in progress and then load it instead of building it again."""
     from aso.swe.repos import find_repo
     from aso.swe.specs import instance_spec
 
-    repo_git = find_repo(repo_cache, instance.repo)
-    setup_commit = instance.environment_setup_commit or instance.base_commit
-    env = build_env(
-        instance_spec(instance), repo_git, setup_commit, root=root, python_dirs=python_dirs, force=force
-    )
+    with repo_lock(root, instance.repo):
+        repo_git = find_repo(repo_cache, instance.repo)
+        setup_commit = instance.environment_setup_commit or instance.base_commit
+        env = build_env(
+            instance_spec(instance), repo_git, setup_commit, root=root, python_dirs=python_dirs, force=force
+        )
     return env, repo_git
