@@ -117,11 +117,18 @@ def network_failures(log_dir: Path) -> dict:
     return {"failed": len(failed), "network": network}
 
 
+def round_robin(chosen: list, repos: list[str]) -> list:
+    """`chosen` in the order: the first instance of each repository, then the second of each, ... (so
+    that a run stopped early has graded a prefix of every repository)."""
+    by_repo = [[i for i in chosen if i.repo == r] for r in repos]
+    longest = max((len(g) for g in by_repo), default=0)
+    return [g[k] for k in range(longest) for g in by_repo if k < len(g)]
+
+
 def solve_bench(args, repos: list[str], chosen: list) -> None:
     from aso.cli.main import main as aso_main
 
-    by_repo = [[i for i in chosen if i.repo == r] for r in repos]
-    order = [g[k].instance_id for k in range(args.per_repo) for g in by_repo if k < len(g)][: args.solve]
+    order = [i.instance_id for i in round_robin(chosen, repos)][: args.solve]
     out = args.state.parent / f"honest-{args.model or 'embedded'}-{args.solve}".replace(":", "_").replace(
         "/", "_"
     )
@@ -194,7 +201,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo-cache", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--repos", default=REPOS, help="comma list of owner/name")
-    ap.add_argument("--per-repo", type=int, default=4)
+    ap.add_argument("--per-repo", type=int, default=4, help="instances per repository (0: all of them)")
     ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per test run")
     ap.add_argument("--state", type=Path, default=Path("runs/bench-swebench/grading.jsonl"))
     ap.add_argument("--solve", type=int, default=0, help="solve the first N instances (round-robin) instead")
@@ -211,7 +218,7 @@ def main() -> None:
     repos = [r.strip() for r in args.repos.split(",") if r.strip()]
     chosen = []
     for repo in repos:
-        chosen += [i for i in load_instances() if i.repo == repo][: args.per_repo]
+        chosen += [i for i in load_instances() if i.repo == repo][: args.per_repo or None]
     if args.solve:
         solve_bench(args, repos, chosen)
         return
@@ -224,7 +231,7 @@ def main() -> None:
                 done[r["instance_id"]] = r
     logs = args.state.parent / "logs"
     rows = []
-    for n, inst in enumerate(chosen, 1):
+    for n, inst in enumerate(round_robin(chosen, repos), 1):
         if inst.instance_id in done:
             rows.append(done[inst.instance_id])
             continue
@@ -268,7 +275,7 @@ def main() -> None:
         args.result,
         {
             "command": "python benchmarks/bench_swebench.py " + " ".join(sys.argv[1:]),
-            "rule": f"first {args.per_repo} Verified instances (dataset order) of each of {repos}",
+            "rule": f"first {args.per_repo or 'all'} Verified instances (dataset order) of each of {repos}",
             "environment_yml": os.environ.get("ASO_SWE_ENV_YML", "") or "refused (conda-only)",
             "packages_as_of": os.environ.get("ASO_SWE_AS_OF", "2024-08-13T00:00:00Z (default)"),
             "loadavg": os.getloadavg(),

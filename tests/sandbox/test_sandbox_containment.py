@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sandbox_procs import FORK_BOMB, processes_of_uid, processes_with, requires_root
 
-from aso.sandbox import Outcome, Sandbox, SandboxLimits
+from aso.sandbox import Outcome, Sandbox, SandboxLimits, SandboxPolicy
 
 
 def _marker() -> str:
@@ -182,6 +182,27 @@ def test_network_connection_is_never_accepted() -> None:
         assert res.stdout.startswith("failed"), res.stdout
         with pytest.raises(BlockingIOError):
             listener.accept()
+
+
+def test_private_addresses_time_out_only_when_asked_and_stay_unreachable() -> None:
+    code = (
+        "import socket, sys\n"
+        "for host in ('10.255.255.1', '192.0.2.1'):\n"
+        "    try:\n"
+        "        socket.create_connection((host, 80), timeout=0.3)\n"
+        "        print(host, 'connected')\n"
+        "    except TimeoutError:\n"
+        "        print(host, 'timeout')\n"
+        "    except OSError as exc:\n"
+        "        print(host, 'errno', exc.errno)\n"
+    )
+    plain = Sandbox().run_python(code)
+    silent = Sandbox(policy=SandboxPolicy(silent_private_network=True)).run_python(code)
+    if not plain.network_isolated:
+        pytest.skip("no network namespace on this machine")
+    assert plain.stdout.split("\n")[:2] == ["10.255.255.1 errno 101", "192.0.2.1 errno 101"]
+    # 10/8 goes to lo and is dropped: a connect times out, as behind a gateway; nothing else changes
+    assert silent.stdout.split("\n")[:2] == ["10.255.255.1 timeout", "192.0.2.1 errno 101"]
 
 
 @requires_root

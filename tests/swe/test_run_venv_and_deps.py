@@ -2,7 +2,8 @@
 a symlink to the run venv's python made elsewhere (tox-current-env's `.tox/py39/bin/python`) still
 runs in the venv; a requirement the patched copy adds is found by pip's offline dry run of the project
 and resolved without it (the project's code never runs with the network),
-fetched on the host and installed before the offline test run; packages resolve as of a date."""
+fetched on the host and installed before the offline test run; packages resolve as of a date; a
+service the tests call (requests' httpbin) runs on the sandbox's loopback with its URL exported."""
 
 import base64
 import hashlib
@@ -20,8 +21,9 @@ from aso.swe import deps
 from aso.swe.deps import fetch_files, missing_requirements, requirements_from_report
 from aso.swe.envs import Env, load_env
 from aso.swe.pipdate import packages_as_of, pip_cap_env
-from aso.swe.specs import EnvSpec
-from aso.swe.testbed import eval_script, harness_pip, run_tests
+from aso.swe.services import HTTPBIN, LocalService, services_for
+from aso.swe.specs import START_TEST_OUTPUT, EnvSpec
+from aso.swe.testbed import TestbedError, eval_script, harness_pip, run_tests
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -174,3 +176,35 @@ def test_the_projects_requirements_and_extras_come_from_its_no_deps_report():
     }
     assert deps.project_requirements(report) == (["appdirs>=1.4", "pytest; extra == 'test'"], ["test"])
     assert deps.project_requirements({}) == ([], [])
+
+
+def test_requests_tests_that_read_httpbin_url_get_the_local_httpbin(tmp_path):
+    (tmp_path / "test_requests.py").write_text(
+        "HTTPBIN = os.environ.get('HTTPBIN_URL', 'http://httpbin.org/')\n"
+    )
+    assert services_for("psf/requests", tmp_path) == (HTTPBIN,)
+    assert services_for("pallets/flask", tmp_path) == ()  # only the repositories listed
+    (tmp_path / "test_requests.py").write_text("def test_x(httpbin): ...\n")  # pytest-httpbin: its own
+    assert services_for("psf/requests", tmp_path) == ()
+
+
+def test_a_local_service_answers_on_the_sandboxs_loopback_and_its_url_is_exported(tmp_path):
+    env = _env(tmp_path)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "hello.txt").write_text("served\n")
+    served = LocalService(
+        "files", "-", ("-m", "http.server", "--bind", "127.0.0.1", "{port}"), "FILES_URL", ()
+    )
+    fetch = "import os, urllib.request as u; print(u.urlopen(os.environ['FILES_URL'] + 'hello.txt').read())"
+    cmd = f'python -c "{fetch}"'
+    log = run_tests(env, tmp_path / "work", cmd, timeout=60, services=[(served, Path(sys.executable))]).log
+    assert "aso-service: local files at http://127.0.0.1:" in log, log
+    assert "b'served\\n'" in log.split(START_TEST_OUTPUT)[1], log
+
+
+def test_a_service_that_does_not_start_is_a_testbed_error_naming_it(tmp_path):
+    env = _env(tmp_path)
+    (tmp_path / "work").mkdir()
+    broken = LocalService("broken", "-", ("-c", "raise SystemExit('no such service')"), "X_URL", ())
+    with pytest.raises(TestbedError, match="local broken did not start: no such service"):
+        run_tests(env, tmp_path / "work", "true", timeout=60, services=[(broken, Path(sys.executable))])

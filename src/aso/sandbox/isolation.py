@@ -1,4 +1,5 @@
-"""Linux isolation primitives through ctypes: namespaces, mounts, prctl, the loopback device.
+"""Linux isolation primitives through ctypes: namespaces, mounts, prctl, the loopback device and a
+route to it.
 
 Standard library only: the launcher imports this module with `python -I -S` (no site-packages), so
 nothing here may import `aso` or a third-party package. Every function raises `OSError` with the
@@ -93,8 +94,12 @@ def set_mount_attr(
     attr = _MountAttr(set_, clear, MS_PRIVATE if private else 0, 0)
     flags = AT_RECURSIVE if recursive else 0
     ret = _libc.syscall(
-        ctypes.c_long(SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), _b(path), ctypes.c_uint(flags),
-        ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)),
+        ctypes.c_long(SYS_MOUNT_SETATTR),
+        ctypes.c_int(AT_FDCWD),
+        _b(path),
+        ctypes.c_uint(flags),
+        ctypes.byref(attr),
+        ctypes.c_size_t(ctypes.sizeof(attr)),
     )
     if ret == 0:
         return
@@ -132,6 +137,34 @@ def loopback_up() -> None:
         fcntl.ioctl(sock.fileno(), _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | _IFF_UP))
     finally:
         sock.close()
+
+
+_RTM_NEWROUTE = 24
+_NLM_F_REQUEST_ACK_CREATE_EXCL = 0x1 | 0x4 | 0x400 | 0x200
+_NLMSG_ERROR = 2
+
+
+def route_to_loopback(network: str, prefix_len: int) -> None:
+    """Route `network/prefix_len` (IPv4) to `lo` in this network namespace (rtnetlink RTM_NEWROUTE):
+    a packet to such an address is neither local nor forwarded, so it is dropped without a reply and
+    a connection there times out (as behind a gateway that drops it) instead of failing at once with
+    "Network is unreachable"."""
+    sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW, 0)
+    try:
+        dst = _socket.inet_aton(network)
+        oif = _socket.if_nametoindex("lo")
+        # rtmsg: family, dst_len, src_len, tos, table=main, protocol=boot, scope=link, type=unicast
+        body = struct.pack("=BBBBBBBBI", _socket.AF_INET, prefix_len, 0, 0, 254, 3, 253, 1, 0)
+        body += struct.pack("=HH4s", 8, 1, dst) + struct.pack("=HHi", 8, 4, oif)  # RTA_DST, RTA_OIF
+        header = struct.pack("=IHHII", 16 + len(body), _RTM_NEWROUTE, _NLM_F_REQUEST_ACK_CREATE_EXCL, 1, 0)
+        sock.sendall(header + body)
+        reply = sock.recv(4096)
+    finally:
+        sock.close()
+    kind = struct.unpack_from("=H", reply, 4)[0]
+    error = -struct.unpack_from("=i", reply, 16)[0] if kind == _NLMSG_ERROR else 0
+    if error:
+        raise OSError(error, f"route {network}/{prefix_len} via lo: {os.strerror(error)}")
 
 
 def traversable(path: str, uid: int, gid: int) -> bool:

@@ -119,9 +119,7 @@ def _choose_python(cfg: Config, uid: int, gid: int, notes: list[str]) -> None:
         notes.append(f"interpreter {python} is not reachable by the sandbox uid; ran {fallback}")
 
 
-def _run_init(
-    cfg: Config, status: Status, info: Config, uid: int, gid: int, nproc: int
-) -> None:
+def _run_init(cfg: Config, status: Status, info: Config, uid: int, gid: int, nproc: int) -> None:
     """Pid 1 of the new pid namespace: finish isolation, then supervise the command. Never returns."""
     try:
         # If L dies, so do we (and with us the namespace). L dying before this line is covered by the
@@ -147,6 +145,11 @@ def _init_body(cfg: Config, status: Status, info: Config, uid: int, gid: int, np
             isolation.loopback_up()
         except OSError as exc:
             notes.append(f"loopback not brought up: {exc}")
+        if cfg["silent_private_network"]:
+            try:
+                isolation.route_to_loopback("10.0.0.0", 8)
+            except OSError as exc:
+                notes.append(f"10.0.0.0/8 not routed to lo: {exc}")
     if info["uid_dropped"] and not info["fs_isolated"]:
         _choose_python(cfg, uid, gid, notes)
     status.send("isolation", **info)
@@ -160,8 +163,13 @@ def launch(cfg: Config, status: Status) -> int:
     uid, gid = (UID_BASE + os.getpid(),) * 2 if is_root else (os.getuid(), os.getgid())
     nproc = cfg["limits"]["max_processes"]
     info: Config = {
-        "mode": "none", "network_isolated": False, "fs_isolated": False, "pid_isolated": False,
-        "uid_dropped": is_root, "sandbox_uid": uid, "notes": [],
+        "mode": "none",
+        "network_isolated": False,
+        "fs_isolated": False,
+        "pid_isolated": False,
+        "uid_dropped": is_root,
+        "sandbox_uid": uid,
+        "notes": [],
     }
     if is_root:
         _chown_tree(cfg["root"], uid, gid)

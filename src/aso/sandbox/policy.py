@@ -24,6 +24,12 @@ class SandboxPolicy:
     that ancestor is replaced (inside the sandbox only) by an empty tmpfs holding just these paths."""
     network: bool = False
     """Allow network access (no network namespace). Off by default."""
+    silent_private_network: bool = False
+    """Without network access: make connections to 10.0.0.0/8 time out (the packets are routed to `lo`
+    and dropped) instead of failing at once with "Network is unreachable", as on a host whose gateway
+    drops them. Test suites use such an address (e.g. 10.255.255.1) as "a host that never answers" to
+    test connect timeouts; the SWE-bench test runs turn it on, as the harness's containers have a
+    network. Nothing becomes reachable."""
     hide_home: bool = True
     """Cover the caller's home directory with an empty tmpfs inside the sandbox (SSH keys, cloud
     credentials, tokens); `readonly_paths` and the interpreter's prefixes under it are put back."""

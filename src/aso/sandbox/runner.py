@@ -147,6 +147,7 @@ class Sandbox:
                 "tmpfs_mb": self.limits.tmpfs_mb,
                 "readonly_paths": list(dict.fromkeys((*self.policy.readonly_paths, *prefixes))),
                 "network": self.policy.network,
+                "silent_private_network": self.policy.silent_private_network,
                 "namespaces": self.policy.namespaces,
                 "hide_home": self.policy.hide_home,
                 "python": exe,
@@ -219,8 +220,12 @@ class Sandbox:
             error = None
         stderr = err.text()
         outcome = classify(
-            exit_code=exit_code, timed_out=timed_out, cpu_s=cpu, cpu_limit_s=self.limits.cpu_s,
-            stderr=stderr, error=error,
+            exit_code=exit_code,
+            timed_out=timed_out,
+            cpu_s=cpu,
+            cpu_limit_s=self.limits.cpu_s,
+            stderr=stderr,
+            error=error,
         )
         return SandboxResult(
             exit_code=exit_code,

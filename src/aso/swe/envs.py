@@ -138,7 +138,10 @@ def env_status(spec: EnvSpec, root: str | Path = ENV_ROOT) -> dict[str, Any]:
         return {}
 
 
-class _Log:
+class BuildLog:
+    """A build log: each step's command, output and exit code; `run` raises EnvBuildError naming the
+    step and its most telling output line."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by build_env
@@ -146,6 +149,7 @@ class _Log:
     def run(
         self, what: str, argv: Sequence[str] | str, cwd: Path | None, env: dict[str, str], timeout: float
     ) -> None:
+        """Run one step (`argv`, or a bash line) with its output into the log."""
         shown = argv if isinstance(argv, str) else shlex.join(argv)
         self.fh.write(f"\n##### {what}\n$ {shown}\n")
         self.fh.flush()
@@ -171,10 +175,12 @@ class _Log:
             raise EnvBuildError(f"{what} failed (exit {done.returncode}): {shown}: {self.last_line()}")
 
     def note(self, text: str) -> None:
+        """Write a heading line."""
         self.fh.write(f"\n##### {text}\n")
         self.fh.flush()
 
     def last_line(self) -> str:
+        """The log's last error line (else its last output line)."""
         self.fh.flush()
         lines = [ln.strip() for ln in self.path.read_text(errors="replace").splitlines() if ln.strip()]
         lines = [ln for ln in lines if not ln.startswith(("# exit", "$ ", "#####"))]
@@ -288,7 +294,7 @@ def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
 
 
 def _install_each(
-    log: _Log, pip: list[str], reqs: list[str], env: dict[str, str], timeout: float
+    log: BuildLog, pip: list[str], reqs: list[str], env: dict[str, str], timeout: float
 ) -> list[str]:
     """Install `reqs` at once, else one by one; the ones pip could not install."""
     try:
@@ -332,7 +338,7 @@ def build_env(
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     started = time.monotonic()
-    log = _Log(path / "build.log")
+    log = BuildLog(path / "build.log")
     info: dict[str, Any] = {
         "spec": spec.to_dict(),
         "python": str(python),

@@ -12,12 +12,21 @@ import os
 import shlex
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
 from aso.swe.envs import Env, env_status, tool_env
 from aso.swe.pipdate import pip_cap_env
+from aso.swe.services import (
+    LocalService,
+    readonly_paths,
+    service_python,
+    service_version,
+    services_for,
+    start_lines,
+)
 from aso.swe.specs import END_TEST_OUTPUT, START_TEST_OUTPUT
 
 CANNOT_START = "aso-sandbox: cannot start"
@@ -102,11 +111,17 @@ def overlay_lines(env: Env) -> list[str]:
 
 
 def eval_script(
-    env: Env, test_cmd: str, install: bool = True, wheels: bool = False, pip_dir: str | None = None
+    env: Env,
+    test_cmd: str,
+    install: bool = True,
+    wheels: bool = False,
+    pip_dir: str | None = None,
+    services: Sequence[str] = (),
 ) -> str:
     """The bash script run in the sandbox's copy of the instance. `wheels`: install the files of
     WHEEL_DIR (dependencies the patched install needs that the environment lacks) first; `pip_dir`:
-    the pip the install runs with (`aso.swe.envs.harness_pip`), else the environment's."""
+    the pip the install runs with (`aso.swe.envs.harness_pip`), else the environment's; `services`:
+    lines that start local services before the tests (`aso.swe.services.start_lines`)."""
     spec = env.spec
     lines = [
         *overlay_lines(env),
@@ -123,7 +138,8 @@ def eval_script(
         lines += [f"( export PYTHONPATH={path}", spec.install, ")"]
     elif install and spec.install:
         lines += [spec.install]
-    lines += [f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd, f"echo {shlex.quote(END_TEST_OUTPUT)}"]
+    lines += [*services, f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd]
+    lines += [f"echo {shlex.quote(END_TEST_OUTPUT)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -148,9 +164,13 @@ def run_tests(
     timeout: float = 1800.0,
     scm_version: str | None = None,
     wheels: dict[str, bytes] | None = None,
+    services: Sequence[tuple[LocalService, Path]] | None = None,
 ) -> TestbedRun:
     """Run `test_cmd` on a sandboxed copy of `root` (with `files` written over it) in `env`;
-    `wheels` (file name -> content, from `aso.swe.deps`) are installed first, offline.
+    `wheels` (file name -> content, from `aso.swe.deps`) are installed first, offline. The services
+    the tests call run locally (`services`: (service, its interpreter); None: those
+    `aso.swe.services.services_for` finds); connections to 10.0.0.0/8 time out, as in the
+    harness's networked container (`SandboxPolicy.silent_private_network`).
     TestbedError when the sandbox could not start the script or the interpreter."""
     limits = SandboxLimits(
         timeout_s=timeout,
@@ -161,16 +181,30 @@ def run_tests(
         file_size_mb=1024,
         tmpfs_mb=512,
     )
-    sandbox = Sandbox(limits, SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs))
+    readable = list(env.spec.site_dirs)
+    service_lines: list[str] = []
+    if services is None:
+        services = [(service, service_python(service)) for service in services_for(env.spec.repo, root)]
+    for index, (service, python) in enumerate(services):
+        readable += readonly_paths(python)
+        service_lines += start_lines(service, python, index, service_version(service))
+    policy = SandboxPolicy(
+        python=str(env.python), readonly_paths=tuple(readable), silent_private_network=True
+    )
+    sandbox = Sandbox(limits, policy)
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
     pip_dir = harness_pip(env)
-    script = {_SCRIPT: eval_script(env, test_cmd, wheels=bool(wheels), pip_dir=pip_dir and str(pip_dir))}
+    script = {
+        _SCRIPT: eval_script(
+            env, test_cmd, wheels=bool(wheels), pip_dir=pip_dir and str(pip_dir), services=service_lines
+        )
+    }
     given = {f"{WHEEL_DIR}/{name}": data for name, data in (wheels or {}).items()}
     result = sandbox.run(
         ["bash", _SCRIPT], source_dir=root, files={**(files or {}), **given, **script}, env=extra
     )
     log = result.stdout + result.stderr
-    for line in log.splitlines()[:50]:
+    for line in log.split(START_TEST_OUTPUT)[0].splitlines():
         if line.startswith((CANNOT_START, "aso-testbed:")):
             raise TestbedError(line)
     if result.error:
