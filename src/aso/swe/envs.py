@@ -15,8 +15,8 @@ spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
 Packages resolve as of Verified's release date (`aso.swe.pipdate`); pip itself is taken current
-for that (the option needs pip >= 25.3), the per-run install uses pip as of the date
-(`aso.swe.testbed.harness_pip`). An `environment.yml` spec can be approximated with pip on request
+for that (the option needs pip >= 25.3); the project's install, here and in every test run, uses pip
+as of the date (`dated_pip`). An `environment.yml` spec can be approximated with pip on request
 (`aso.swe.envyml`).
 """
 
@@ -283,6 +283,36 @@ def tool_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+HARNESS_PIP = "aso-harness-pip"
+"""Directory in a venv holding pip as of its package date (`dated_pip`)."""
+
+
+def dated_pip(venv: Path, as_of: str) -> Path | None:
+    """pip as of `as_of`, installed once into `venv`'s `aso-harness-pip` directory (run it with that
+    directory first on PYTHONPATH); None when it cannot be fetched. The harness's environments had the
+    pip of their build date: pip 25.3+ no longer falls back to `setup.py develop` for a build backend
+    without PEP 660 editable hooks (pylint 2.15 pins setuptools~=62.6), pip 25.1+ keeps a setup.py-only
+    checkout off sys.path."""
+    target = venv / HARNESS_PIP
+    if (target / "pip" / "__init__.py").exists():
+        return target
+    tmp = venv / f".{HARNESS_PIP}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--target", str(tmp), "pip"],
+        env=tool_env(venv, pip_cap_env(as_of)),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0 or not (tmp / "pip" / "__init__.py").exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    os.replace(tmp, target)
+    return target
+
+
 def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -392,6 +422,10 @@ def build_env(
                 run_pre_install(spec, ws.path, lambda what, out: log.note(f"{what}\n{out}"))
                 version = scm_version(repo_git, setup_commit)
                 extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": version} if version else {}
+                pip_dir = dated_pip(venv, as_of) if as_of else None
+                if pip_dir is not None:
+                    log.note(f"install runs with pip as of {as_of} ({pip_dir})")
+                    extra["PYTHONPATH"] = str(pip_dir)
                 log.run(
                     "install (at the environment setup commit)",
                     spec.install,

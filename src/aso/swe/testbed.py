@@ -8,17 +8,13 @@ harness's markers. The whole output is the test log the official parser reads.
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
-from aso.swe.envs import Env, env_status, tool_env
-from aso.swe.pipdate import pip_cap_env
+from aso.swe.envs import Env, dated_pip, env_status
 from aso.swe.services import (
     LocalService,
     readonly_paths,
@@ -47,37 +43,16 @@ conda env that resolves to a real prefix, but a venv's python symlinked from ano
 no `pyvenv.cfg` there and starts as the bare base interpreter (`No module named pytest`)."""
 
 
-HARNESS_PIP = "aso-harness-pip"
-"""Directory in the venv holding pip as of the package date (`harness_pip`)."""
-
-
 def harness_pip(env: Env) -> Path | None:
-    """pip as of the environment's package date, installed once into the venv's `aso-harness-pip`
-    directory (None for offline specs, no date, or when it cannot be fetched). The per-run install
-    uses it, as the harness's env had it: pip before 25.1 installs a setup.py-only project in editable
-    mode with `setup.py develop` (the checkout goes on sys.path), pip 25.1+ with a PEP 660 import hook
-    that keeps the checkout off sys.path (pylint 2.9's `register_plugins` then loads no checker)."""
+    """pip as of the environment's package date (`aso.swe.envs.dated_pip`; None for offline specs or
+    no date). The per-run install uses it, as the harness's env had it: pip before 25.1 installs a
+    setup.py-only project in editable mode with `setup.py develop` (the checkout goes on sys.path),
+    pip 25.1+ with a PEP 660 import hook that keeps the checkout off sys.path (pylint 2.9's
+    `register_plugins` then loads no checker)."""
     as_of = env_status(env.spec, env.path.parent).get("as_of", "")
     if not env.spec.base_tools or not as_of:
         return None
-    target = env.venv / HARNESS_PIP
-    if (target / "pip" / "__init__.py").exists():
-        return target
-    tmp = env.venv / f".{HARNESS_PIP}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    done = subprocess.run(
-        [str(env.python), "-m", "pip", "install", "--no-deps", "--target", str(tmp), "pip"],
-        env=tool_env(env.venv, pip_cap_env(as_of)),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0 or not (tmp / "pip" / "__init__.py").exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-        return None
-    os.replace(tmp, target)
-    return target
+    return dated_pip(env.venv, as_of)
 
 
 class TestbedError(Exception):
@@ -120,7 +95,7 @@ def eval_script(
 ) -> str:
     """The bash script run in the sandbox's copy of the instance. `wheels`: install the files of
     WHEEL_DIR (dependencies the patched install needs that the environment lacks) first; `pip_dir`:
-    the pip the install runs with (`aso.swe.envs.harness_pip`), else the environment's; `services`:
+    the pip the install runs with (`harness_pip`), else the environment's; `services`:
     lines that start local services before the tests (`aso.swe.services.start_lines`)."""
     spec = env.spec
     lines = [
