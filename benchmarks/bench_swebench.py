@@ -260,7 +260,8 @@ def main() -> None:
     )
     for r in rows:
         if r.get("gold_log") and not r.get("gold_resolved"):
-            r["gold_network_failures"] = network_failures(Path(r["gold_log"]).parent)
+            if Path(r["gold_log"]).exists() or "gold_network_failures" not in r:
+                r["gold_network_failures"] = network_failures(Path(r["gold_log"]).parent)
             n = r["gold_network_failures"]
             shown = f"{len(n['network'])} of {n['failed']}"
             print(f"{r['instance_id']}: {shown} failing counted tests show a network error")

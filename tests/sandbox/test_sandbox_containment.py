@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sandbox_procs import FORK_BOMB, processes_of_uid, processes_with, requires_root
 
+from aso.errors import ConfigError
 from aso.sandbox import Outcome, Sandbox, SandboxLimits, SandboxPolicy
 
 
@@ -217,3 +218,24 @@ def test_callers_home_and_run_are_covered() -> None:
     assert inside < host_entries or not host_entries
     assert all(sys.base_prefix.startswith(os.path.join(home, e)) for e in inside)
     assert seen["/run"] == "[]"
+
+
+def test_a_work_dir_base_puts_the_work_dir_apart_from_tmpdir_and_both_are_removed(tmp_path: Path) -> None:
+    base = tmp_path / "testbeds"
+    base.mkdir()
+    code = (
+        "import os\n"
+        "open('made-here', 'w').write('x')\n"
+        "open(os.path.join(os.environ['TMPDIR'], 'made-in-tmp'), 'w').write('x')\n"
+        "print('CWD', os.getcwd())\n"
+        "print('TMP', os.environ['TMPDIR'])\n"
+    )
+    res = Sandbox(policy=SandboxPolicy(work_dir_base=str(base))).run_python(code)
+    assert res.ok, res.stderr
+    cwd = next(line.split(" ", 1)[1] for line in res.stdout.splitlines() if line.startswith("CWD "))
+    tmp = next(line.split(" ", 1)[1] for line in res.stdout.splitlines() if line.startswith("TMP "))
+    assert Path(cwd).parent.parent == base and Path(cwd).name == "work"
+    assert not Path(tmp).is_relative_to(base)
+    assert list(base.iterdir()) == [] and not Path(tmp).exists()  # both trees removed after the run
+    with pytest.raises(ConfigError, match="work_dir_base"):
+        SandboxPolicy(work_dir_base=str(tmp_path / "missing"))

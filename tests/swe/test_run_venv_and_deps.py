@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from aso.swe import deps
-from aso.swe.deps import fetch_files, missing_requirements, requirements_from_report
+from aso.swe.deps import deps_script, fetch_files, missing_requirements, requirements_from_report
 from aso.swe.envs import Env, load_env
 from aso.swe.pipdate import packages_as_of, pip_cap_env
 from aso.swe.services import HTTPBIN, LocalService, services_for
@@ -154,6 +154,16 @@ def test_the_install_runs_with_the_dated_pip_and_offline_envs_have_none(tmp_path
     assert lines.index(")") < lines.index("echo '>>>>> Start Test Output'")
     assert "python -m pip install -e ." in eval_script(env, "pytest -rA").splitlines()
     assert harness_pip(env) is None  # an offline ($ASO_SWE_SPECS) spec: the environment's own pip
+
+
+def test_the_dependency_dry_run_uses_the_same_dated_pip_as_the_install(tmp_path):
+    # pylint 2.15 pins setuptools 62.6 (no PEP 660 hooks): current pip refuses its editable install, so
+    # a dry run with it reported nothing and the base commit's astroid pin was never applied.
+    env = _env(tmp_path, "python -m pip install -e .")
+    lines = deps_script(env, "/envs/x/venv/aso-harness-pip").splitlines()
+    start = lines.index("( export PYTHONPATH=/envs/x/venv/aso-harness-pip${PYTHONPATH:+:$PYTHONPATH}")
+    assert lines[start + 1 : start + 3] == ["python -m pip install -e .", ")"]
+    assert "python -m pip install -e ." in deps_script(env).splitlines()
 
 
 def test_the_projects_requirements_and_extras_come_from_its_no_deps_report():

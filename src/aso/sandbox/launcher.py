@@ -56,7 +56,9 @@ def _setup_filesystem(cfg: Config, uid: int, gid: int, notes: list[str]) -> bool
     sockets), /sys/fs/cgroup (the host's cgroup tree) and the caller's home (its keys and tokens); then
     the work dir read-write and the requested read-only paths put back. Returns True once all of it is
     in place."""
-    exposures = [(cfg["root"], True)] + [(p, False) for p in cfg["readonly_paths"] if os.path.exists(p)]
+    exposures = [(root, True) for root in cfg["roots"]] + [
+        (p, False) for p in cfg["readonly_paths"] if os.path.exists(p)
+    ]
     fds = {path: os.open(path, os.O_PATH) for path, _ in exposures}
     isolation.set_mount_attr(
         "/", set_=isolation.MOUNT_ATTR_RDONLY | isolation.MOUNT_ATTR_NOSUID, private=True, recursive=True
@@ -172,7 +174,8 @@ def launch(cfg: Config, status: Status) -> int:
         "notes": [],
     }
     if is_root:
-        _chown_tree(cfg["root"], uid, gid)
+        for root in cfg["roots"]:
+            _chown_tree(root, uid, gid)
     if cfg["namespaces"]:
         flags = isolation.CLONE_NEWNS | isolation.CLONE_NEWPID | isolation.CLONE_NEWIPC
         flags |= isolation.CLONE_NEWUTS

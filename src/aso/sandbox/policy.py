@@ -30,6 +30,12 @@ class SandboxPolicy:
     drops them. Test suites use such an address (e.g. 10.255.255.1) as "a host that never answers" to
     test connect timeouts; the SWE-bench test runs turn it on, as the harness's containers have a
     network. Nothing becomes reachable."""
+    work_dir_base: str | None = None
+    """Directory the run's work dir (its current directory) is made in; None: the system temp dir, where
+    HOME and TMPDIR always are. The SWE-bench test runs put it outside /tmp so that the work dir and
+    TMPDIR lie under different top-level directories, as the harness's /testbed and /tmp do: code that
+    relates the two (docutils' `relative_path` gives `../tmp/...` when the first components match,
+    an absolute path otherwise) then sees what it sees there."""
     hide_home: bool = True
     """Cover the caller's home directory with an empty tmpfs inside the sandbox (SSH keys, cloud
     credentials, tokens); `readonly_paths` and the interpreter's prefixes under it are put back."""
@@ -46,6 +52,8 @@ class SandboxPolicy:
         for path in self.readonly_paths:
             if not os.path.isabs(path):
                 raise ConfigError(f"SandboxPolicy.readonly_paths: {path!r} is not an absolute path")
+        if self.work_dir_base is not None and not os.path.isdir(self.work_dir_base):
+            raise ConfigError(f"SandboxPolicy.work_dir_base: {self.work_dir_base!r} is not a directory")
 
 
 def fallback_python(python: str | None) -> str | None:

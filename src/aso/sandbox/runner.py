@@ -129,14 +129,14 @@ class Sandbox:
         started = time.monotonic()
         exe, prefixes = interpreter_paths(python)
         fallback = fallback_python(python)
-        wd = WorkDir.create(source_dir, files)
+        wd = WorkDir.create(source_dir, files, self.policy.work_dir_base)
         try:
             wd.install_python(exe, fallback)
             cfg = {
                 "argv": argv,
                 "env": scrubbed_env(wd, env),
                 "cwd": str(wd.work),
-                "root": str(wd.root),
+                "roots": [str(root) for root in wd.roots],
                 "limits": {
                     "timeout_s": self.limits.timeout_s,
                     "cpu_s": self.limits.cpu_s,

@@ -7,6 +7,8 @@ Layout (the whole tree is removed after the run)::
         home/   HOME
         tmp/    TMPDIR
         bin/    first on PATH: `python`, `python3` -> the chosen interpreter
+
+With a `work_base`, `work/` is made in a tree of its own there (`aso-sandbox-work-XXXX/work`).
 """
 
 from __future__ import annotations
@@ -32,23 +34,31 @@ def _relative(name: str, what: str) -> PurePosixPath:
 class WorkDir:
     """A fresh temporary directory tree for one run."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, work_root: Path | None = None) -> None:
         self.root = root
-        self.work = root / "work"
+        self.work_root = work_root
+        """The tree holding `work/` when it is not under `root` (`create`'s `work_base`)."""
+        self.work = (work_root or root) / "work"
         self.home = root / "home"
         self.tmp = root / "tmp"
         self.bin = root / "bin"
 
     @classmethod
     def create(
-        cls, source_dir: str | os.PathLike[str] | None, files: Mapping[str, str | bytes] | None
+        cls,
+        source_dir: str | os.PathLike[str] | None,
+        files: Mapping[str, str | bytes] | None,
+        work_base: str | None = None,
     ) -> WorkDir:
-        """Copy `source_dir` (left untouched) and write `files` into a new temporary directory."""
+        """Copy `source_dir` (left untouched) and write `files` into a new temporary directory (the
+        work dir in `work_base` when given)."""
         if source_dir is not None and not Path(source_dir).is_dir():
             raise ConfigError(f"sandbox source_dir: {str(source_dir)!r} is not a directory")
         checked = {_relative(name, "files"): data for name, data in (files or {}).items()}
         wd = cls(Path(tempfile.mkdtemp(prefix="aso-sandbox-")))
         try:
+            if work_base is not None:
+                wd = cls(wd.root, Path(tempfile.mkdtemp(prefix="aso-sandbox-work-", dir=work_base)))
             if source_dir is not None:
                 shutil.copytree(source_dir, wd.work, symlinks=True)
             else:
@@ -90,6 +100,11 @@ class WorkDir:
                     out[name] = fh.read(limit).decode("utf-8", errors="replace")
         return out
 
+    @property
+    def roots(self) -> list[Path]:
+        """The trees the run may write (removed after it)."""
+        return [self.root] + ([self.work_root] if self.work_root is not None else [])
+
     def remove(self) -> None:
         """Delete the tree, including files the run made unreadable to us."""
 
@@ -102,4 +117,5 @@ class WorkDir:
             else:
                 func(path)
 
-        shutil.rmtree(self.root, onerror=_retry)
+        for root in self.roots:
+            shutil.rmtree(root, onerror=_retry)

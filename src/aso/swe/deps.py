@@ -34,7 +34,7 @@ from pathlib import Path
 from aso.sandbox import Sandbox, SandboxLimits, SandboxPolicy
 from aso.swe.envs import Env, tool_env
 from aso.swe.pipdate import packages_as_of, pip_cap_env
-from aso.swe.testbed import overlay_lines
+from aso.swe.testbed import harness_pip, install_lines, overlay_lines
 
 REPORT_MARK = ">>>>> aso pip report"
 _SCRIPT = ".aso_deps.sh"
@@ -68,15 +68,15 @@ if subprocess.run(cmd).returncode == 0:
 """
 
 
-def deps_script(env: Env) -> str:
+def deps_script(env: Env, pip_dir: str | None = None) -> str:
     """The offline sandbox script: the run venv, the spec's install as a `--no-deps` dry run without an
-    index, the report after a mark."""
+    index (with the pip of `pip_dir`, as the test run's install), the report after a mark."""
     lines = [
         *overlay_lines(env),
         'export PIP_DRY_RUN=1 PIP_REPORT="$TMPDIR/aso-report.json" PIP_QUIET=1 PIP_NO_DEPS=1 PIP_NO_INDEX=1',
         "export PIP_NO_BUILD_ISOLATION=0 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off",
         *env.spec.eval_commands,
-        env.spec.install,
+        *install_lines(env.spec.install, pip_dir),
         f'[ $? -eq 0 ] && echo {shlex.quote(REPORT_MARK)} && cat "$TMPDIR/aso-report.json" 2>/dev/null',
     ]
     return "\n".join(lines) + "\n"
@@ -144,7 +144,8 @@ def missing_requirements(
     limits = SandboxLimits(timeout_s=timeout, cpu_s=int(timeout), memory_mb=8192, max_processes=256)
     offline = SandboxPolicy(python=str(env.python), readonly_paths=env.spec.site_dirs, network=False)
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
-    script = {_SCRIPT: deps_script(env)}
+    pip_dir = harness_pip(env)
+    script = {_SCRIPT: deps_script(env, pip_dir and str(pip_dir))}
     first = Sandbox(limits, offline).run(["bash", _SCRIPT], source_dir=root, files=script, env=extra)
     log = first.stdout + first.stderr
     report = _report_after_mark(log)

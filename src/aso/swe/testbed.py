@@ -8,6 +8,7 @@ harness's markers. The whole output is the test log the official parser reads.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,13 @@ def harness_pip(env: Env) -> Path | None:
     return dated_pip(env.venv, as_of)
 
 
+WORK_DIR_BASE = "/var/tmp"
+"""Where a test run's copy of the instance is made: outside /tmp, where TMPDIR (and pytest's
+basetemp) is, so that the two lie under different top-level directories as the harness's /testbed and
+/tmp do (sphinx-doc__sphinx-11510's test reads a docname that docutils makes relative to the current
+directory only when the first path components match)."""
+
+
 class TestbedError(Exception):
     """The tests could not be started at all (not a verdict on the patch)."""
 
@@ -85,6 +93,15 @@ def overlay_lines(env: Env) -> list[str]:
     ]
 
 
+def install_lines(install: str, pip_dir: str | None) -> list[str]:
+    """The script lines that run the spec's `install`, with the pip of `pip_dir` (`harness_pip`) first
+    on PYTHONPATH when given; `$?` after them is the install's exit code."""
+    if not pip_dir:
+        return [install]
+    path = f"{shlex.quote(pip_dir)}${{PYTHONPATH:+:$PYTHONPATH}}"
+    return [f"( export PYTHONPATH={path}", install, ")"]
+
+
 def eval_script(
     env: Env,
     test_cmd: str,
@@ -108,11 +125,8 @@ def eval_script(
             f'W="$TMPDIR/aso-wheels"; mkdir -p "$W"; mv {WHEEL_DIR}/* "$W"/; rmdir {WHEEL_DIR}',
             'python -m pip install "$W"/*',
         ]
-    if install and spec.install and pip_dir:
-        path = f"{shlex.quote(pip_dir)}${{PYTHONPATH:+:$PYTHONPATH}}"
-        lines += [f"( export PYTHONPATH={path}", spec.install, ")"]
-    elif install and spec.install:
-        lines += [spec.install]
+    if install and spec.install:
+        lines += install_lines(spec.install, pip_dir)
     lines += [*services, f"echo {shlex.quote(START_TEST_OUTPUT)}", test_cmd]
     lines += [f"echo {shlex.quote(END_TEST_OUTPUT)}"]
     return "\n".join(lines) + "\n"
@@ -164,7 +178,10 @@ def run_tests(
         readable += readonly_paths(python)
         service_lines += start_lines(service, python, index, service_version(service))
     policy = SandboxPolicy(
-        python=str(env.python), readonly_paths=tuple(readable), silent_private_network=True
+        python=str(env.python),
+        readonly_paths=tuple(readable),
+        silent_private_network=True,
+        work_dir_base=WORK_DIR_BASE if os.path.isdir(WORK_DIR_BASE) else None,
     )
     sandbox = Sandbox(limits, policy)
     extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": scm_version} if scm_version else {}
