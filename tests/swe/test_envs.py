@@ -72,3 +72,50 @@ def test_scm_version_of_a_commit_after_a_tag(tmp_path):
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", "two"], check=True)
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
     assert scm_version(repo, head.stdout.strip()) == "5.4.2.dev1"
+
+
+def _wheel(folder, name: str, version: str, requires: tuple[str, ...] = ()) -> None:
+    """A metadata-only wheel `name-version` in `folder`."""
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {
+        f"{info}/METADATA": meta,
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    files[f"{info}/RECORD"] = "".join(f"{p},,\n" for p in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+
+
+def test_the_spec_pins_win_over_build_requirements(tmp_path, monkeypatch):
+    """A build requirement that pins a dependency lower (astropy's oldest-supported-numpy: numpy 1.19.3)
+    does not leave it below the spec's `pip_packages` pin (the harness's environment has the pin; it
+    installs build requirements in pip's isolated build environment only)."""
+    import sys
+
+    from aso.solve.demo_repo import init_repo
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "acme_num", "1.0")
+    _wheel(wheels, "acme_num", "2.0")
+    _wheel(wheels, "acme_oldest", "1.0", ("acme_num==1.0",))
+    conf = tmp_path / "xdg" / "pip"
+    conf.mkdir(parents=True)
+    (conf / "pip.conf").write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    pyproject = '[build-system]\nrequires = ["acme_oldest"]\nbuild-backend = "setuptools.build_meta"\n'
+    repo = init_repo(tmp_path / "r", {"pyproject.toml": pyproject})
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    spec = EnvSpec("acme/r", "1", python, pip_packages=("acme_num==2.0",), base_tools=False)
+    env = build_env(spec, repo, head.stdout.strip(), root=tmp_path / "envs")
+    listed = subprocess.run(
+        [str(env.python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "acme_oldest==1.0" in listed or "acme-oldest==1.0" in listed
+    assert "acme_num==2.0" in listed or "acme-num==2.0" in listed

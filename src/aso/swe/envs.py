@@ -8,9 +8,12 @@ conda, cached under `~/.cache/aso/swe-envs/owner__name-version/`:
 Steps, as the harness's env and instance images: a venv of the spec's Python (found in `--python-dir`,
 `~/.pyenv/versions`, or on PATH), current pip/setuptools/wheel (conda's fresh environment), the spec's
 `packages` (`requirements.txt` read from the clone at the environment setup commit; conda package
-names installed with pip), its `pip_packages`, the project's build requirements (so that the per-run
-install works offline, without build isolation), then `pre_install` and `install` on a copy of the
-repository at the setup commit (this pulls the project's own dependencies). An `environment.yml`
+names installed with pip), the project's build requirements (so that the per-run install works
+offline, without build isolation), the spec's `pip_packages` after them (its pins win: astropy's
+`oldest-supported-numpy` would otherwise leave numpy 1.19.3 where the harness's environment has the
+pinned 1.25.2; the harness installs build requirements in pip's isolated build environment only), then
+`pre_install` and `install` on a copy of the repository at the setup commit, its submodules filled
+(`aso.swe.repos.fill_submodules`; this pulls the project's own dependencies). An `environment.yml`
 spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail with that line;
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
@@ -42,6 +45,7 @@ from aso.runs import atomic_write_text
 from aso.solve import Workspace
 from aso.swe.envyml import ENV_YML_VAR, env_yml_text, env_yml_with_pip, yml_requirements
 from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_has_cap
+from aso.swe.repos import fill_submodules
 from aso.swe.specs import EnvSpec, requirements_text
 
 ENV_ROOT = Path(os.environ.get("ASO_SWE_ENVS") or Path.home() / ".cache" / "aso" / "swe-envs")
@@ -412,13 +416,15 @@ def build_env(
         elif spec.packages.strip():
             names = [n for n in spec.packages.split() if not n.startswith("python")]
             log.run("packages", [*pip, *names], None, env, timeout)
-        if spec.pip_packages:
-            log.run("pip_packages", [*pip, *spec.pip_packages], None, env, timeout)
         build_reqs = build_requirements(git_show(repo_git, setup_commit, "pyproject.toml"))
         if build_reqs:
             log.run("build requirements (pyproject.toml)", [*pip, *build_reqs], None, env, timeout)
+        if spec.pip_packages:
+            log.run("pip_packages", [*pip, *spec.pip_packages], None, env, timeout)
         if spec.install:
             with Workspace.create(repo_git, setup_commit) as ws:
+                for note in fill_submodules(ws.path, repo_git, spec.repo, setup_commit):
+                    log.note(note)
                 run_pre_install(spec, ws.path, lambda what, out: log.note(f"{what}\n{out}"))
                 version = scm_version(repo_git, setup_commit)
                 extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": version} if version else {}

@@ -1,7 +1,8 @@
 """Evaluating one prediction as the official harness does, without Docker: a copy of the repository at
-the base commit with the spec's `pre_install` edits, the model patch applied with the harness's
-fallbacks (`git apply -v`, `git apply -v --reject`, `patch --batch --fuzz=5 -p1`; its changes to the
-test patch's files dropped, as the harness checks those out again), then the test patch; the
+the base commit (its submodules filled, `aso.swe.repos.fill_submodules`) with the spec's `pre_install`
+edits, the model patch applied with the harness's fallbacks (`git apply -v`, `git apply -v --reject`,
+`patch --batch --fuzz=5 -p1`; its changes to the test patch's files dropped, as the harness checks
+those out again), then the test patch; the
 requirements its re-run install would add fetched (`aso.swe.deps`: the harness's install has the
 network, the test run has not); the eval script in the sandbox in the instance's environment; the
 log graded by swebench's own `get_eval_report` with the repository's official parser. The log is kept
@@ -23,6 +24,7 @@ from aso.swe.envs import Env, run_pre_install, scm_version
 from aso.swe.harness import without_files
 from aso.swe.instances import Instance, test_files
 from aso.swe.metrics import files_hit, patch_similarity
+from aso.swe.repos import fill_submodules
 from aso.swe.specs import APPLY_PATCH_FAIL, grade, test_command
 from aso.swe.testbed import run_tests
 
@@ -55,6 +57,7 @@ def prepare_instance(
     ws = Workspace.create(repo_git, instance.base_commit)
     notes: list[str] = []
     try:
+        notes += fill_submodules(ws.path, repo_git, instance.repo, instance.base_commit)
         run_pre_install(env.spec, ws.path, lambda what, out: notes.append(f"{what}\n{out}"))
         patch = without_files(model_patch, test_files(instance.test_patch))
         applied, out = apply_like_harness(ws.path, patch)

@@ -13,13 +13,15 @@ from aso.errors import ConfigError
 from aso.runs import atomic_write_text
 from aso.solve import Workspace
 from aso.swe.instances import Instance, test_files
+from aso.swe.repos import fill_submodules
 
 
 def prepare(instance: Instance, repo: str | Path, model_patch: str = "") -> Workspace:
-    """A workspace of the pre-cloned `repo` at the base commit with `model_patch` (its changes to the
-    test patch's files dropped), then the test patch."""
+    """A workspace of the pre-cloned `repo` at the base commit (its submodules filled) with
+    `model_patch` (its changes to the test patch's files dropped), then the test patch."""
     ws = Workspace.create(repo, instance.base_commit)
     try:
+        fill_submodules(ws.path, Path(repo), instance.repo, instance.base_commit)
         ws.apply_patch(without_files(model_patch, test_files(instance.test_patch)), "model_patch")
         ws.apply_patch(instance.test_patch, f"test_patch of {instance.instance_id}")
     except BaseException:

@@ -4,12 +4,18 @@ clone from GitHub into `~/.cache/aso/swe-repos` (made once, reused).
 Layouts accepted under DIR, first match wins: `DIR/owner+name/repo` (a bare mirror, as the `fetch` tool
 lays them out), `DIR/owner__name`, `DIR/owner__name.git`, `DIR/name`, `DIR/owner/name`; each either a
 clone (with `.git`) or a bare repository.
+
+Submodules are not part of a working copy made with `git archive`; `fill_submodules` adds them, at
+their recorded commits, from the same cache.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
+import tarfile
 from pathlib import Path
 
 from aso.errors import ConfigError
@@ -81,3 +87,92 @@ def clone_repo(repo: str, target: Path, tried: list[Path]) -> Path:
         )
     partial.rename(target)
     return target
+
+
+def cache_of(repo_git: Path, repo: str) -> Path | None:
+    """The repository cache `repo_git` was found in (by `find_repo`'s layouts), or None."""
+    for cache in (repo_git.parent, repo_git.parent.parent):
+        if repo_git in candidates(cache, repo):
+            return cache
+    return None
+
+
+def github_name(url: str, repo: str) -> str | None:
+    """`owner/name` of a submodule URL on GitHub (a relative URL is taken next to `repo`), else None."""
+    if url.startswith("../"):
+        owner = repo.split("/")[0]
+        return f"{owner}/{url[3:].removesuffix('.git')}" if "/" not in url[3:] else None
+    m = re.search(r"github\.com[:/]([^/]+)/([^/]+?)(?:\.git)?/?$", url)
+    return f"{m.group(1)}/{m.group(2)}" if m else None
+
+
+def submodules(repo_git: Path, commit: str) -> list[tuple[str, str, str]]:
+    """(path, url, recorded commit) of each submodule of `commit`: the `.gitmodules` entries whose path
+    is a gitlink in its tree."""
+    done = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo_git),
+            "config",
+            "--blob",
+            f"{commit}:.gitmodules",
+            "--get-regexp",
+            r"\.(path|url)$",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    entries: dict[str, dict[str, str]] = {}
+    for line in done.stdout.splitlines() if done.returncode == 0 else []:
+        key, _, value = line.partition(" ")
+        name, _, field = key.removeprefix("submodule.").rpartition(".")
+        entries.setdefault(name, {})[field] = value
+    found = []
+    for entry in entries.values():
+        if "path" not in entry or "url" not in entry:
+            continue
+        tree = subprocess.run(
+            ["git", "-C", str(repo_git), "ls-tree", commit, "--", entry["path"]],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        if len(tree) >= 3 and tree[0] == "160000":
+            found.append((entry["path"], entry["url"], tree[2]))
+    return found
+
+
+def fill_submodules(root: Path, repo_git: Path, repo: str, commit: str) -> list[str]:
+    """Extract each submodule of `repo` at `commit` into the copy `root` at its recorded commit (and
+    theirs, recursively), from the repository cache holding `repo_git`, else as `find_repo` finds
+    repositories: what the harness's checkout has once its install ran `git submodule update --init`
+    (astropy's setup.py does, for astropy_helpers; `git archive` leaves the directory empty). One note
+    per submodule: filled, or why not (it is then left empty)."""
+    notes = []
+    for path, url, sub_commit in submodules(repo_git, commit):
+        name = github_name(url, repo)
+        if name is None:
+            notes.append(f"submodule {path}: not filled ({url} is not on GitHub)")
+            continue
+        try:
+            sub_git = find_repo(cache_of(repo_git, repo), name)
+        except ConfigError as exc:
+            notes.append(f"submodule {path}: not filled ({exc})")
+            continue
+        archive = subprocess.run(
+            ["git", "-C", str(sub_git), "archive", "--format=tar", sub_commit],
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            notes.append(f"submodule {path}: not filled ({name} has no commit {sub_commit[:12]})")
+            continue
+        target = root / path
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")
+        notes.append(f"submodule {path}: {name} at {sub_commit[:12]} (from {sub_git})")
+        notes += fill_submodules(target, sub_git, name, sub_commit)
+    return notes
