@@ -18,7 +18,8 @@ spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
 Packages resolve as of Verified's release date (`aso.swe.pipdate`); pip itself is taken current
-for that (the option needs pip >= 25.3); the project's install, here and in every test run, uses pip
+for that (the option needs pip >= 25.3; the newest the venv's Python can run, from PyPI: the
+machine's pip config is set aside for it too); the project's install, here and in every test run, uses pip
 as of the date (`dated_pip`), which has no such option: the dependencies the install adds are
 resolved first by a dry run of it with the current pip and installed (`install_dependencies`). An
 `environment.yml` spec can be approximated with pip on request (`aso.swe.envyml`).
@@ -45,7 +46,7 @@ from aso.errors import AsoError, ConfigError
 from aso.runs import atomic_write_text
 from aso.solve import Workspace
 from aso.swe.envyml import ENV_YML_VAR, env_yml_text, env_yml_with_pip, yml_requirements
-from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_has_cap
+from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_config_aside, pip_has_cap
 from aso.swe.repos import fill_submodules
 from aso.swe.specs import EnvSpec, requirements_text
 
@@ -424,7 +425,8 @@ def build_env(
     try:
         log.run("venv", [str(python), "-m", "venv", str(venv)], None, env, timeout)
         if spec.base_tools:
-            log.run("pip (current)", [*pip, "-U", "pip"], None, env, timeout)
+            upgrade_env = tool_env(venv, pip_config_aside() if as_of else {})
+            log.run("pip (current)", [*pip, "-U", "pip"], None, upgrade_env, timeout)
             if as_of and not pip_has_cap(venv):
                 info["as_of_ignored"] = "this Python's newest pip has no --uploaded-prior-to"
                 log.note(f"packages NOT capped at {as_of}: {info['as_of_ignored']}")
