@@ -4,7 +4,8 @@ verdict (gold patch resolved, empty patch unresolved), and what do environment b
 Instance rule (stated, not hand-picked): the Verified parquet in dataset order, the first --per-repo
 instances of each repository in --repos (the repositories whose mirrors are fetched under
 --repo-cache and whose harness specs are pip-buildable: environment.yml/conda specs excluded, unless
-ASO_SWE_ENV_YML=pip asks for aso's pip approximation of them; use --result to keep such a run apart).
+ASO_SWE_ENV_YML=pip asks for aso's pip approximation of them; use --result to keep such a run apart);
+--instances keeps only the ids it lists (the result's rule says so).
 
 For each instance: build (or reuse) the (repository, version) environment (its build time is charged to
 the first instance that needs it; packages as of $ASO_SWE_AS_OF, default Verified's release date), grade
@@ -202,6 +203,9 @@ def main() -> None:
     ap.add_argument("--repo-cache", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--repos", default=REPOS, help="comma list of owner/name")
     ap.add_argument("--per-repo", type=int, default=4, help="instances per repository (0: all of them)")
+    ap.add_argument(
+        "--instances", default="", help="comma list of instance ids: of the chosen instances, only these"
+    )
     ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per test run")
     ap.add_argument("--state", type=Path, default=Path("runs/bench-swebench/grading.jsonl"))
     ap.add_argument("--solve", type=int, default=0, help="solve the first N instances (round-robin) instead")
@@ -219,6 +223,9 @@ def main() -> None:
     chosen = []
     for repo in repos:
         chosen += [i for i in load_instances() if i.repo == repo][: args.per_repo or None]
+    only = {i.strip() for i in args.instances.split(",") if i.strip()}
+    if only:
+        chosen = [i for i in chosen if i.instance_id in only]
     if args.solve:
         solve_bench(args, repos, chosen)
         return
@@ -276,7 +283,8 @@ def main() -> None:
         args.result,
         {
             "command": "python benchmarks/bench_swebench.py " + " ".join(sys.argv[1:]),
-            "rule": f"first {args.per_repo or 'all'} Verified instances (dataset order) of each of {repos}",
+            "rule": f"first {args.per_repo or 'all'} Verified instances (dataset order) of each of {repos}"
+            + (f", only {sorted(only)}" if only else ""),
             "environment_yml": os.environ.get("ASO_SWE_ENV_YML", "") or "refused (conda-only)",
             "packages_as_of": os.environ.get("ASO_SWE_AS_OF", "2024-08-13T00:00:00Z (default)"),
             "loadavg": os.getloadavg(),

@@ -119,3 +119,70 @@ def test_the_spec_pins_win_over_build_requirements(tmp_path, monkeypatch):
     ).stdout.split()
     assert "acme_oldest==1.0" in listed or "acme-oldest==1.0" in listed
     assert "acme_num==2.0" in listed or "acme-num==2.0" in listed
+
+
+def test_the_install_dependencies_are_resolved_by_a_dry_run_first(tmp_path, monkeypatch):
+    """The install's dependencies come from a dry run of the spec's pip install with the environment's
+    own pip (which knows the package date's cap), installed before the install itself; an install that
+    is not one pip command is left to resolve them itself."""
+    import sys
+
+    from aso.swe.envs import BuildLog, install_dependencies, tool_env
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "acme_num", "1.0")
+    _wheel(wheels, "acme_oldest", "1.0", ("acme_num==1.0",))
+    conf = tmp_path / "xdg" / "pip"
+    conf.mkdir(parents=True)
+    (conf / "pip.conf").write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    log = BuildLog(tmp_path / "build.log")
+    env = tool_env(venv)
+    install_dependencies(log, "date > when.txt", tmp_path, env, tmp_path / "r.json", 120)
+    assert not (tmp_path / "when.txt").exists()
+    install_dependencies(log, "python -m pip install acme_oldest", tmp_path, env, tmp_path / "r.json", 120)
+    log.fh.close()
+    listed = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert {"acme_num==1.0", "acme_oldest==1.0"} <= set(listed)
+    text = (tmp_path / "build.log").read_text()
+    assert "install is not one pip command" in text
+    assert "--dry-run --report" in text
+
+
+def test_the_pip_upgrade_sets_the_machine_pip_config_aside(tmp_path, monkeypatch):
+    """With a package date, pip's own upgrade (uncapped: it must stay current) runs without the machine's
+    pip config too: its local indexes carry no Requires-Python, and Python 3.6's pip 18 took a pip that
+    needs 3.10 from them."""
+    from aso.solve.demo_repo import init_repo
+
+    monkeypatch.setenv("ASO_SWE_AS_OF", "2024-08-13T00:00:00Z")
+    seen = tmp_path / "seen.txt"
+    fake = tmp_path / "py" / "python9.8"
+    fake.parent.mkdir()
+    venv_python = (
+        f'#!/bin/bash\necho "config=$PIP_CONFIG_FILE cap=${{PIP_UPLOADED_PRIOR_TO:-}}" > {seen}\nexit 1\n'
+    )
+    fake.write_text(
+        '#!/bin/bash\n[ "$1 $2" = "-m venv" ] || exit 2\nmkdir -p "$3/bin"\n'
+        f'cat > "$3/bin/python" <<\'EOF\'\n{venv_python}EOF\nchmod +x "$3/bin/python"\n'
+    )
+    fake.chmod(0o755)
+    repo = init_repo(tmp_path / "r", {"a.py": ""})
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+    with pytest.raises(EnvBuildError, match=r"pip \(current\) failed"):
+        build_env(
+            EnvSpec("acme/r", "1", "9.8"),
+            repo,
+            head.stdout.strip(),
+            root=tmp_path / "e",
+            python_dirs=[fake.parent],
+        )
+    assert seen.read_text().strip() == f"config={os.devnull} cap="

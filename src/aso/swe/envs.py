@@ -18,9 +18,11 @@ spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
 Packages resolve as of Verified's release date (`aso.swe.pipdate`); pip itself is taken current
-for that (the option needs pip >= 25.3); the project's install, here and in every test run, uses pip
-as of the date (`dated_pip`). An `environment.yml` spec can be approximated with pip on request
-(`aso.swe.envyml`).
+for that (the option needs pip >= 25.3; the newest the venv's Python can run, from PyPI: the
+machine's pip config is set aside for it too); the project's install, here and in every test run, uses pip
+as of the date (`dated_pip`), which has no such option: the dependencies the install adds are
+resolved first by a dry run of it with the current pip and installed (`install_dependencies`). An
+`environment.yml` spec can be approximated with pip on request (`aso.swe.envyml`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from aso.errors import AsoError, ConfigError
 from aso.runs import atomic_write_text
 from aso.solve import Workspace
 from aso.swe.envyml import ENV_YML_VAR, env_yml_text, env_yml_with_pip, yml_requirements
-from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_has_cap
+from aso.swe.pipdate import packages_as_of, pip_cap_env, pip_config_aside, pip_has_cap
 from aso.swe.repos import fill_submodules
 from aso.swe.specs import EnvSpec, requirements_text
 
@@ -317,6 +319,40 @@ def dated_pip(venv: Path, as_of: str) -> Path | None:
     return target
 
 
+PIP_INSTALL_LINE = re.compile(r"(?:python -m )?pip install [^;&|<>`$()\n]*")
+"""An install that is one pip command (its dependencies can be resolved with a dry run of it)."""
+
+
+def install_dependencies(
+    log: BuildLog, install: str, root: Path, env: dict[str, str], report: Path, timeout: float
+) -> None:
+    """Install first what the spec's `install` would add, resolved by the environment's own pip under
+    `env` (the package date's cap): a dry run of the install with `--report`, then its `name==version`
+    list. The install itself runs with pip as of the date (`dated_pip`), which predates
+    `--uploaded-prior-to` and would resolve them as of today. Skipped, with a note, for an install that
+    is not one pip command or whose dry run fails (the install then resolves them itself)."""
+    from aso.swe.deps import requirements_from_report
+
+    if not PIP_INSTALL_LINE.fullmatch(install.strip()):
+        log.note(f"install is not one pip command; its dependencies resolve as the install does: {install}")
+        return
+    try:
+        log.run(
+            "dependencies of the install (dry run, resolved as of the package date)",
+            f"{install.strip()} --dry-run --report {shlex.quote(str(report))}",
+            root,
+            env,
+            timeout,
+        )
+        reqs = requirements_from_report(json.loads(report.read_text()))
+    except (EnvBuildError, OSError, ValueError) as exc:
+        log.note(f"no dry run of the install; it resolves its dependencies itself: {exc}")
+        return
+    pip = [env["VIRTUAL_ENV"] + "/bin/python", "-m", "pip", "install"]
+    if reqs:
+        log.run("dependencies of the install", [*pip, *reqs], None, env, timeout)
+
+
 def _add_site_dirs(venv: Path, dirs: Sequence[str]) -> None:
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -389,7 +425,8 @@ def build_env(
     try:
         log.run("venv", [str(python), "-m", "venv", str(venv)], None, env, timeout)
         if spec.base_tools:
-            log.run("pip (current)", [*pip, "-U", "pip"], None, env, timeout)
+            upgrade_env = tool_env(venv, pip_config_aside() if as_of else {})
+            log.run("pip (current)", [*pip, "-U", "pip"], None, upgrade_env, timeout)
             if as_of and not pip_has_cap(venv):
                 info["as_of_ignored"] = "this Python's newest pip has no --uploaded-prior-to"
                 log.note(f"packages NOT capped at {as_of}: {info['as_of_ignored']}")
@@ -429,6 +466,11 @@ def build_env(
                 version = scm_version(repo_git, setup_commit)
                 extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": version} if version else {}
                 pip_dir = dated_pip(venv, as_of) if as_of else None
+                if pip_dir is not None and "as_of_ignored" not in info:
+                    capped = tool_env(venv, {**pip_cap_env(as_of), **extra})
+                    install_dependencies(
+                        log, spec.install, ws.path, capped, path / "install-report.json", timeout
+                    )
                 if pip_dir is not None:
                     log.note(f"install runs with pip as of {as_of} ({pip_dir})")
                     extra["PYTHONPATH"] = str(pip_dir)

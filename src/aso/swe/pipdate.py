@@ -22,18 +22,25 @@ def packages_as_of() -> str:
     return "" if value.lower() in ("", "none") else value
 
 
-def pip_cap_env(as_of: str) -> dict[str, str]:
-    """Environment variables that make pip resolve as of `as_of` ({} for no cap). The CA bundle the
-    caller's pip is told about (`PIP_CERT`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`) is kept, as the
-    machine's pip config is set aside."""
-    if not as_of:
-        return {}
-    env = {"PIP_UPLOADED_PRIOR_TO": as_of, "PIP_CONFIG_FILE": os.devnull}
+def pip_config_aside() -> dict[str, str]:
+    """Environment variables that set the machine's pip config aside (its local wheel directories and
+    extra indexes: they bypass the cap, and their pages carry no Requires-Python, so an old pip takes a
+    pip it cannot run); the CA bundle the caller's pip is told about (`PIP_CERT`,
+    `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`) is kept."""
+    env = {"PIP_CONFIG_FILE": os.devnull}
     for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
         if os.path.isfile(os.environ.get(name, "")):
             env["PIP_CERT"] = os.environ[name]
             break
     return env
+
+
+def pip_cap_env(as_of: str) -> dict[str, str]:
+    """Environment variables that make pip resolve as of `as_of` ({} for no cap), the machine's pip
+    config set aside (`pip_config_aside`)."""
+    if not as_of:
+        return {}
+    return {"PIP_UPLOADED_PRIOR_TO": as_of, **pip_config_aside()}
 
 
 def pip_has_cap(venv: Path) -> bool:
