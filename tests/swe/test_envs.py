@@ -91,6 +91,20 @@ def _wheel(folder, name: str, version: str, requires: tuple[str, ...] = ()) -> N
             zf.writestr(path, text)
 
 
+def _local_index(tmp_path, monkeypatch, num_versions: tuple[str, ...]) -> None:
+    """pip's only index: local wheels of acme_num (`num_versions`) and acme_oldest 1.0, which pins
+    acme_num==1.0 (given to pip through a user config, as the machine's own config would be)."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for version in num_versions:
+        _wheel(wheels, "acme_num", version)
+    _wheel(wheels, "acme_oldest", "1.0", ("acme_num==1.0",))
+    conf = tmp_path / "xdg" / "pip"
+    conf.mkdir(parents=True)
+    (conf / "pip.conf").write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
 def test_the_spec_pins_win_over_build_requirements(tmp_path, monkeypatch):
     """A build requirement that pins a dependency lower (astropy's oldest-supported-numpy: numpy 1.19.3)
     does not leave it below the spec's `pip_packages` pin (the harness's environment has the pin; it
@@ -99,15 +113,7 @@ def test_the_spec_pins_win_over_build_requirements(tmp_path, monkeypatch):
 
     from aso.solve.demo_repo import init_repo
 
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    _wheel(wheels, "acme_num", "1.0")
-    _wheel(wheels, "acme_num", "2.0")
-    _wheel(wheels, "acme_oldest", "1.0", ("acme_num==1.0",))
-    conf = tmp_path / "xdg" / "pip"
-    conf.mkdir(parents=True)
-    (conf / "pip.conf").write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    _local_index(tmp_path, monkeypatch, ("1.0", "2.0"))
     pyproject = '[build-system]\nrequires = ["acme_oldest"]\nbuild-backend = "setuptools.build_meta"\n'
     repo = init_repo(tmp_path / "r", {"pyproject.toml": pyproject})
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
@@ -129,14 +135,7 @@ def test_the_install_dependencies_are_resolved_by_a_dry_run_first(tmp_path, monk
 
     from aso.swe.envs import BuildLog, install_dependencies, tool_env
 
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    _wheel(wheels, "acme_num", "1.0")
-    _wheel(wheels, "acme_oldest", "1.0", ("acme_num==1.0",))
-    conf = tmp_path / "xdg" / "pip"
-    conf.mkdir(parents=True)
-    (conf / "pip.conf").write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    _local_index(tmp_path, monkeypatch, ("1.0",))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     log = BuildLog(tmp_path / "build.log")
