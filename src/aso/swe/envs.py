@@ -13,7 +13,9 @@ offline, without build isolation), the spec's `pip_packages` after them (its pin
 `oldest-supported-numpy` would otherwise leave numpy 1.19.3 where the harness's environment has the
 pinned 1.25.2; the harness installs build requirements in pip's isolated build environment only), then
 `pre_install` and `install` on a copy of the repository at the setup commit, its submodules filled
-(`aso.swe.repos.fill_submodules`; this pulls the project's own dependencies). An `environment.yml`
+(`aso.swe.repos.fill_submodules`; this pulls the project's own dependencies). That copy may lack
+files whose contents a partial mirror does not have (noted in the log and env.json as
+`missing_files`): every test run installs its own copy again, which must be complete. An `environment.yml`
 spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail with that line;
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
@@ -459,7 +461,10 @@ def build_env(
         if spec.pip_packages:
             log.run("pip_packages", [*pip, *spec.pip_packages], None, env, timeout)
         if spec.install:
-            with Workspace.create(repo_git, setup_commit) as ws:
+            with Workspace.create(repo_git, setup_commit, missing_ok=True) as ws:
+                if ws.missing:
+                    info["missing_files"] = list(ws.missing)
+                    log.note(f"not in the repository (a partial mirror), left out: {', '.join(ws.missing)}")
                 for note in fill_submodules(ws.path, repo_git, spec.repo, setup_commit):
                     log.note(note)
                 run_pre_install(spec, ws.path, lambda what, out: log.note(f"{what}\n{out}"))
