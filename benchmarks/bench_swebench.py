@@ -46,6 +46,7 @@ REPOS = (
 
 
 def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
+    from aso.errors import ConfigError
     from aso.swe.envs import EnvBuildError, env_status, instance_env, load_env
     from aso.swe.evaluation import evaluate_instance
     from aso.swe.specs import instance_spec
@@ -71,7 +72,7 @@ def grade_one(inst, repo_cache: Path, logs: Path, timeout: float) -> dict:
     for name, patch in (("gold", inst.patch), ("empty", "")):
         try:
             ev = evaluate_instance(inst, patch, env, repo_git, logs / inst.instance_id / name, timeout)
-        except TestbedError as exc:
+        except (TestbedError, ConfigError) as exc:  # ConfigError: e.g. the copy cannot be made
             row[f"{name}_error"] = str(exc)
             continue
         row[f"{name}_resolved"] = ev.resolved

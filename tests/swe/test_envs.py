@@ -185,3 +185,42 @@ def test_the_pip_upgrade_sets_the_machine_pip_config_aside(tmp_path, monkeypatch
             python_dirs=[fake.parent],
         )
     assert seen.read_text().strip() == f"config={os.devnull} cap="
+
+
+def test_a_partial_mirror_copy_is_an_error_unless_missing_files_are_allowed(tmp_path):
+    """A repository without some file contents (the mirror snapshots leave out the largest files):
+    the graded copy fails; the environment build's copy (`missing_ok`) is made without them."""
+    from aso.solve import Workspace
+    from aso.solve.demo_repo import init_repo
+
+    repo = init_repo(tmp_path / "r", {"a.py": "x = 1\n", "data/big.txt": "big\n", "run.sh": "#!/bin/sh\n"})
+    blob = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD:data/big.txt"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(ConfigError, match="git archive"):
+        Workspace.create(repo)
+    with Workspace.create(repo, missing_ok=True) as ws:
+        assert ws.missing == ("data/big.txt",)
+        assert ws.files() == ["a.py", "run.sh"] and (ws.path / "a.py").read_text() == "x = 1\n"
+
+
+def test_the_install_eggs_are_kept_for_the_offline_test_copies(tmp_path):
+    """The `.eggs` the environment build's install leaves (setuptools' setup_requires eggs) is kept and
+    given to each test copy that has none (the harness's checkout keeps its own)."""
+    import sys
+
+    from aso.solve.demo_repo import init_repo
+    from aso.swe.envs import copy_setup_eggs
+
+    repo = init_repo(tmp_path / "r", {"a.py": ""})
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    install = "mkdir -p .eggs/cython-0.29.egg && echo egg > .eggs/cython-0.29.egg/PKG-INFO"
+    spec = EnvSpec("acme/r", "1", python, install=install, base_tools=False)
+    env = build_env(spec, repo, head.stdout.strip(), root=tmp_path / "envs")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    assert copy_setup_eggs(env, copy) == "setup_requires eggs of the environment build: cython-0.29.egg"
+    assert (copy / ".eggs" / "cython-0.29.egg" / "PKG-INFO").read_text() == "egg\n"
+    assert copy_setup_eggs(env, copy) == ""  # a copy with its own .eggs keeps it

@@ -13,7 +13,10 @@ offline, without build isolation), the spec's `pip_packages` after them (its pin
 `oldest-supported-numpy` would otherwise leave numpy 1.19.3 where the harness's environment has the
 pinned 1.25.2; the harness installs build requirements in pip's isolated build environment only), then
 `pre_install` and `install` on a copy of the repository at the setup commit, its submodules filled
-(`aso.swe.repos.fill_submodules`; this pulls the project's own dependencies). An `environment.yml`
+(`aso.swe.repos.fill_submodules`; this pulls the project's own dependencies). That copy may lack
+files whose contents a partial mirror does not have (noted in the log and env.json as
+`missing_files`): every test run installs its own copy again, which must be complete. The `.eggs` that
+install leaves (`setup_requires`) is kept for the offline test runs (`copy_setup_eggs`). An `environment.yml`
 spec (conda-only, unless asked for) and a `pre_install` step that needs apt fail with that line;
 every step has a timeout, and stdin is closed (nothing can wait for input).
 
@@ -289,6 +292,25 @@ def tool_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+SETUP_EGGS = "setup-eggs"
+"""Where an environment keeps the `.eggs` directory its install left in the copy (`copy_setup_eggs`)."""
+
+
+def copy_setup_eggs(env: Env, root: Path) -> str:
+    """Give the copy `root` the `.eggs` the environment build's install left (the eggs setuptools
+    fetched for `setup_requires`, e.g. astropy 3.1's cython and jinja2); a note, '' when there are none.
+    The harness's checkout keeps the `.eggs` of its image's install, and its test-time re-install has
+    the network; the test runs here are offline, and setuptools takes a satisfying egg from `.eggs`
+    before it downloads."""
+    kept = env.path / SETUP_EGGS
+    if not kept.is_dir() or (root / ".eggs").exists():
+        return ""
+    shutil.copytree(kept, root / ".eggs", symlinks=True)
+    return (
+        f"setup_requires eggs of the environment build: {', '.join(sorted(p.name for p in kept.iterdir()))}"
+    )
+
+
 HARNESS_PIP = "aso-harness-pip"
 """Directory in a venv holding pip as of its package date (`dated_pip`)."""
 
@@ -459,7 +481,10 @@ def build_env(
         if spec.pip_packages:
             log.run("pip_packages", [*pip, *spec.pip_packages], None, env, timeout)
         if spec.install:
-            with Workspace.create(repo_git, setup_commit) as ws:
+            with Workspace.create(repo_git, setup_commit, missing_ok=True) as ws:
+                if ws.missing:
+                    info["missing_files"] = list(ws.missing)
+                    log.note(f"not in the repository (a partial mirror), left out: {', '.join(ws.missing)}")
                 for note in fill_submodules(ws.path, repo_git, spec.repo, setup_commit):
                     log.note(note)
                 run_pre_install(spec, ws.path, lambda what, out: log.note(f"{what}\n{out}"))
@@ -481,6 +506,9 @@ def build_env(
                     tool_env(venv, {**pip_cap_env(as_of), **extra}),
                     timeout,
                 )
+                if (ws.path / ".eggs").is_dir():
+                    shutil.copytree(ws.path / ".eggs", path / SETUP_EGGS, symlinks=True)
+                    log.note(f"kept the install's .eggs (setup_requires) as {path / SETUP_EGGS}")
         probe = subprocess.run(
             [
                 str(venv / "bin" / "python"),

@@ -1,12 +1,12 @@
 """Evaluating one prediction as the official harness does, without Docker: a copy of the repository at
-the base commit (its submodules filled, `aso.swe.repos.fill_submodules`) with the spec's `pre_install`
-edits, the model patch applied with the harness's fallbacks (`git apply -v`, `git apply -v --reject`,
-`patch --batch --fuzz=5 -p1`; its changes to the test patch's files dropped, as the harness checks
-those out again), then the test patch; the
-requirements its re-run install would add fetched (`aso.swe.deps`: the harness's install has the
-network, the test run has not); the eval script in the sandbox in the instance's environment; the
-log graded by swebench's own `get_eval_report` with the repository's official parser. The log is kept
-(`test_output.txt`)."""
+the base commit (its submodules filled, `aso.swe.repos.fill_submodules`; the environment build's
+`.eggs`, `aso.swe.envs.copy_setup_eggs`) with the spec's `pre_install` edits, the model patch applied
+with the harness's fallbacks (`git apply -v`, `git apply -v --reject`, `patch --batch --fuzz=5 -p1`;
+its changes to the test patch's files dropped, as the harness checks those out again), then the test
+patch; the requirements its re-run install would add fetched (`aso.swe.deps`: the harness's install
+has the network, the test run has not); the eval script in the sandbox in the instance's
+environment; the log graded by swebench's own `get_eval_report` with the repository's official
+parser. The log is kept (`test_output.txt`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 from aso.errors import ConfigError
 from aso.solve import Workspace
 from aso.swe.deps import added_dependencies
-from aso.swe.envs import Env, run_pre_install, scm_version
+from aso.swe.envs import Env, copy_setup_eggs, run_pre_install, scm_version
 from aso.swe.harness import without_files
 from aso.swe.instances import Instance, test_files
 from aso.swe.metrics import files_hit, patch_similarity
@@ -58,6 +58,7 @@ def prepare_instance(
     notes: list[str] = []
     try:
         notes += fill_submodules(ws.path, repo_git, instance.repo, instance.base_commit)
+        notes += [note for note in [copy_setup_eggs(env, ws.path)] if note]
         run_pre_install(env.spec, ws.path, lambda what, out: notes.append(f"{what}\n{out}"))
         patch = without_files(model_patch, test_files(instance.test_patch))
         applied, out = apply_like_harness(ws.path, patch)
