@@ -58,7 +58,8 @@ def prepare_instance(
     notes: list[str] = []
     try:
         notes += fill_submodules(ws.path, repo_git, instance.repo, instance.base_commit)
-        notes += [note for note in [copy_setup_eggs(env, ws.path)] if note]
+        if eggs := copy_setup_eggs(env, ws.path):
+            notes.append(eggs)
         run_pre_install(env.spec, ws.path, lambda what, out: notes.append(f"{what}\n{out}"))
         patch = without_files(model_patch, test_files(instance.test_patch))
         applied, out = apply_like_harness(ws.path, patch)
